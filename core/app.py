@@ -1,0 +1,65 @@
+"""The app factory: dull on purpose. No database, Redis or WeChat call happens here."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from sqlalchemy.exc import IntegrityError
+
+from core import tx
+from core.api import api
+from core.config import Config
+from core.errors import error_response, register_error_handlers
+from core.extensions import db, migrate
+from core.idempotency import replay_current
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.config.from_object(config or Config())
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    import models  # noqa: F401  (every model registered before migrations look)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}})
+    register_error_handlers(app)
+
+    from core.auth import set_identity_loader
+    from services.orgs.accounts import load_identity
+    set_identity_loader(load_identity)
+
+    from miniapp_api import register_blueprints
+    register_blueprints(app, api)
+
+    from jobs.commands import register_commands
+    register_commands(app)
+
+    app.after_request(_commit_or_rollback)
+    return app
+
+
+def _migrations_dir():
+    from core.config import ROOT
+    return ROOT / "migrations"
+
+
+def _commit_or_rollback(response: Response) -> Response:
+    """The one commit point of a request: commit on success, roll back otherwise."""
+    if not db.session.registry.has():
+        return response
+    if response.status_code >= 400:
+        tx.rollback()
+        return response
+    try:
+        tx.commit()
+    except IntegrityError:
+        log.info("commit refused by a constraint", exc_info=True)
+        replayed = replay_current()
+        if replayed is not None:
+            return replayed
+        return error_response("conflict", "与现有数据冲突，请刷新后重试。", 409)
+    return response

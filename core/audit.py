@@ -1,0 +1,123 @@
+"""The append-only audit record: who changed what, when, and from where.
+
+Each entry carries the hash of the entry before it, so an edited, deleted
+or inserted entry breaks the chain and `flask audit verify` finds it.
+On PostgreSQL a trigger (migration 0001) also refuses UPDATE and DELETE.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterator
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.columns import JSONType
+from core.extensions import db
+from core.timeutil import as_utc, utcnow
+
+GENESIS = "0" * 64
+# Any 64-bit number would do; it serialises appends so the chain stays linear.
+_CHAIN_LOCK = 7_340_021_001
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    actor_person_id: Mapped[int | None] = mapped_column(Integer)
+    actor_unit_id: Mapped[int | None] = mapped_column(Integer)
+    client: Mapped[str] = mapped_column(String(16), nullable=False)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    entity_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    before: Mapped[dict | None] = mapped_column(JSONType)
+    after: Mapped[dict | None] = mapped_column(JSONType)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who acts and through which client; entry points build it, services pass it on."""
+
+    person_id: int | None
+    unit_id: int | None
+    client: str
+    ip: str | None = None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _digest(entry: AuditEntry) -> str:
+    created = as_utc(entry.created_at).isoformat(timespec="microseconds")
+    body = json.dumps(
+        [entry.prev_hash, created, entry.actor_person_id, entry.actor_unit_id, entry.client, entry.ip,
+         entry.action, entry.entity_type, entry.entity_id, entry.before, entry.after],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(ctx: AuditContext, action: str, entity_type: str, entity_id: Any,
+           before: dict | None = None, after: dict | None = None) -> AuditEntry:
+    """Append one entry to the chain in the current transaction (no commit)."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    entry = AuditEntry(
+        created_at=utcnow(),
+        actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id, client=ctx.client, ip=ctx.ip,
+        action=action, entity_type=entity_type, entity_id=str(entity_id),
+        before=_plain(before) if before is not None else None,
+        after=_plain(after) if after is not None else None,
+        prev_hash=prev,
+    )
+    entry.hash = _digest(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    entry_id: int
+    problem: str
+
+
+def verify_chain(batch: int = 5000) -> Iterator[ChainProblem]:
+    """Walk the chain in order and yield every entry that does not fit."""
+    prev = GENESIS
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for entry in rows:
+            if entry.prev_hash != prev:
+                yield ChainProblem(entry.id, "上一条记录的哈希不符（记录被删除、插入或改动）")
+            if _digest(entry) != entry.hash:
+                yield ChainProblem(entry.id, "记录内容与哈希不符（记录被改动）")
+            prev = entry.hash
+            last_id = entry.id
+        db.session.expunge_all()
+

@@ -1,0 +1,88 @@
+"""Configuration from the environment.
+
+Every setting has a development default so that `make run` works on a fresh
+machine; production sets them through the environment (see `.env.example`).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _database_url() -> str:
+    url = _env("DATABASE_URL")
+    if url is None:
+        return f"sqlite:///{ROOT / 'var' / 'platform.sqlite3'}"
+    # SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3; keep it explicit.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Settings read once when the app is created."""
+
+    def __init__(self, **overrides: object) -> None:
+        self.SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-change-me")
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = _env("REDIS_URL")
+        self.RQ_DEFAULT_TIMEOUT = _int("RQ_DEFAULT_TIMEOUT", 300)
+        self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+        # WeChat: every call goes through wechatpy to these base URLs.
+        self.WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "http://127.0.0.1:8001/")
+        self.WECHAT_MINIAPP_APPID = _env("WECHAT_MINIAPP_APPID", "wx-demo-miniapp")
+        self.WECHAT_MINIAPP_SECRET = _env("WECHAT_MINIAPP_SECRET", "demo-miniapp-secret")
+        self.WECHAT_TIMEOUT_SECONDS = float(_env("WECHAT_TIMEOUT_SECONDS", "5"))
+        self.WECOM_API_BASE_URL = _env("WECOM_API_BASE_URL", "http://127.0.0.1:8001/wecom/")
+        self.WECOM_CORP_ID = _env("WECOM_CORP_ID", "ww-demo-corp")
+        self.WECOM_SECRET = _env("WECOM_SECRET", "demo-wecom-secret")
+        self.WECOM_AGENT_ID = _env("WECOM_AGENT_ID", "1000002")
+        self.WECOM_ROBOT_KEY = _env("WECOM_ROBOT_KEY", "demo-robot-key")
+
+        # Accounts and tokens.
+        self.TOKEN_TTL_HOURS_MINIAPP = _int("TOKEN_TTL_HOURS_MINIAPP", 24 * 7)
+        self.TOKEN_TTL_HOURS_PC = _int("TOKEN_TTL_HOURS_PC", 12)
+        self.BIND_TICKET_TTL_SECONDS = _int("BIND_TICKET_TTL_SECONDS", 600)
+        self.INVITATION_TTL_DAYS = _int("INVITATION_TTL_DAYS", 7)
+        self.PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
+        self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)
+
+        # Uploads.
+        self.UPLOAD_DIR = _env("UPLOAD_DIR", str(ROOT / "var" / "uploads"))
+        self.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+        self.MAX_CONTENT_LENGTH = self.UPLOAD_MAX_BYTES + 1024 * 1024
+
+        # Pagination.
+        self.PAGE_SIZE_DEFAULT = _int("PAGE_SIZE_DEFAULT", 20)
+        self.PAGE_SIZE_MAX = _int("PAGE_SIZE_MAX", 100)
+
+        # Idempotency keys are kept this long.
+        self.IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 48)
+
+        # OpenAPI (flask-smorest).
+        self.API_TITLE = "陕西省特种设备智慧监管平台 API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.JSON_AS_ASCII = False
+        self.TESTING = False
+
+        for key, value in overrides.items():
+            setattr(self, key, value)

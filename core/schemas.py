@@ -1,0 +1,55 @@
+"""Schema conventions at the boundary: Chinese validation messages, unknown fields refused."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+# marshmallow's built-in messages are English; the users read Chinese.
+_FIELD_MESSAGES = {
+    fields.Field: {"required": "缺少必填字段。", "null": "该字段不能为空。", "validator_failed": "取值无效。"},
+    fields.String: {"invalid": "应为文本。", "invalid_utf8": "不是有效的 UTF-8 文本。"},
+    fields.Integer: {"invalid": "应为整数。", "too_large": "数值过大。"},
+    fields.Float: {"invalid": "应为数字。", "special": "不是有效的数字。"},
+    fields.Decimal: {"invalid": "应为数字。", "special": "不是有效的数字。"},
+    fields.Boolean: {"invalid": "应为 true 或 false。"},
+    fields.Date: {"invalid": "应为日期，格式 YYYY-MM-DD。", "format": "日期格式无效。"},
+    fields.DateTime: {"invalid": "应为时间，格式 ISO 8601。", "format": "时间格式无效。"},
+    fields.List: {"invalid": "应为列表。"},
+    fields.Dict: {"invalid": "应为对象。"},
+    fields.Nested: {"type": "应为对象。"},
+    fields.Email: {"invalid": "不是有效的电子邮箱地址。"},
+    fields.URL: {"invalid": "不是有效的网址。"},
+}
+for _cls, _messages in _FIELD_MESSAGES.items():
+    _cls.default_error_messages = {**_cls.default_error_messages, **_messages}
+
+validate.Length.message_min = "长度不能少于 {min}。"
+validate.Length.message_max = "长度不能超过 {max}。"
+validate.Length.message_all = "长度应在 {min} 到 {max} 之间。"
+validate.Length.message_equal = "长度应为 {equal}。"
+validate.Range.message_min = "应{min_op} {{min}}。"
+validate.Range.message_max = "应{max_op} {{max}}。"
+validate.Range.message_all = "应{min_op} {{min}} 且{max_op} {{max}}。"
+validate.Range.message_gte = "大于或等于"
+validate.Range.message_gt = "大于"
+validate.Range.message_lte = "小于或等于"
+validate.Range.message_lt = "小于"
+validate.URL.default_message = "不是有效的网址。"
+validate.Email.default_message = "不是有效的电子邮箱地址。"
+validate.OneOf.default_message = "取值应为以下之一：{choices}。"
+validate.Regexp.default_message = "格式不正确。"
+
+
+class InputSchema(Schema):
+    """Base of every input schema: unknown fields are an error, with a Chinese message."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "不允许的字段。", "type": "请求体应为 JSON 对象。"}
+
+
+class OutputSchema(Schema):
+    """Base of every output schema."""
+
+    class Meta:
+        ordered = True

@@ -1,0 +1,52 @@
+"""Scoping in one place: what an identity may see.
+
+- a regulator: rows whose region lies in its supervision subtree;
+- province-wide identities (the province regulator, ops staff): everything;
+- everyone else logged in: their own unit's rows;
+- the public: nothing here (public cards have their own endpoints).
+
+A scoped model names its region and unit with two class methods,
+`scope_region_expr()` and `scope_unit_expr()`; every list and detail query
+goes through `scoped()` / `get_in_scope()`.
+"""
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, false, select, true
+
+from core.auth import Identity
+from core.errors import NotFound
+from core.extensions import db
+
+T = TypeVar("T")
+
+
+def scope_clause(model: Any, identity: Identity) -> ColumnElement[bool]:
+    """The WHERE clause that limits `model` to what `identity` may see."""
+    if not identity.is_authenticated:
+        return false()
+    if identity.is_regulator or identity.is_ops:
+        if identity.region_codes is None:
+            return true()
+        return model.scope_region_expr().in_(sorted(identity.region_codes))
+    return model.scope_unit_expr() == identity.unit_id
+
+
+def scoped(stmt: Select, model: Any, identity: Identity) -> Select:
+    return stmt.where(scope_clause(model, identity))
+
+
+def get_in_scope(model: type[T], pk: Any, identity: Identity, message: str = "未找到该记录。") -> T:
+    """Load one row the identity may see, or answer 404 (never 403: no hint that it exists)."""
+    obj = db.session.scalar(select(model).where(model.id == pk, scope_clause(model, identity)))
+    if obj is None:
+        raise NotFound(message)
+    return obj
+
+
+def region_in_scope(region_code: str, identity: Identity) -> bool:
+    """Whether a regulator's supervision subtree contains `region_code`."""
+    if not (identity.is_regulator or identity.is_ops):
+        return False
+    return identity.region_codes is None or region_code in identity.region_codes

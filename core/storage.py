@@ -1,0 +1,125 @@
+"""Uploaded files behind a small storage interface (a local directory by default).
+
+A file is checked by its first bytes, not by the name or the type the client
+claims, and by size; then stored under a random key. The `stored_files` row
+records who uploaded it and its checksum.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from flask import current_app
+from sqlalchemy import DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.errors import AppError, InvalidInput
+from core.extensions import db
+from core.timeutil import utcnow
+
+
+class StoredFile(db.Model):
+    __tablename__ = "stored_files"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    storage_key: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(128), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    owner_person_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    owner_unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+@dataclass(frozen=True)
+class FileKind:
+    content_type: str
+    extensions: tuple[str, ...]
+    magic: bytes
+
+
+# What may be uploaded: photos and documents. Office files are zip containers.
+FILE_KINDS = (
+    FileKind("image/jpeg", (".jpg", ".jpeg"), b"\xff\xd8\xff"),
+    FileKind("image/png", (".png",), b"\x89PNG\r\n\x1a\n"),
+    FileKind("application/pdf", (".pdf",), b"%PDF-"),
+    FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",), b"PK\x03\x04"),
+    FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",), b"PK\x03\x04"),
+)
+
+
+class TooLarge(AppError):
+    status, code = 413, "file_too_large"
+
+
+class Storage(Protocol):
+    def save(self, key: str, data: bytes) -> None: ...
+    def open(self, key: str) -> BinaryIO: ...
+    def delete(self, key: str) -> None: ...
+
+
+class LocalStorage:
+    """Files under one directory, two levels of fan-out by key prefix."""
+
+    def __init__(self, root: str) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def save(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    def open(self, key: str) -> BinaryIO:
+        return self._path(key).open("rb")
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+def get_storage() -> Storage:
+    return LocalStorage(current_app.config["UPLOAD_DIR"])
+
+
+def detect_kind(filename: str, head: bytes) -> FileKind:
+    """The file's kind from its content; the extension must agree with it."""
+    ext = os.path.splitext(filename.lower())[1]
+    for kind in FILE_KINDS:
+        if head.startswith(kind.magic) and ext in kind.extensions:
+            return kind
+    allowed = "、".join(sorted({e for k in FILE_KINDS for e in k.extensions}))
+    raise InvalidInput(f"不支持的文件类型，只接受 {allowed}，且内容须与扩展名一致。",
+                       code="file_type_not_allowed", details={"fields": {"file": ["文件类型不支持。"]}})
+
+
+def store_upload(stream: BinaryIO, filename: str, owner_person_id: int | None,
+                 owner_unit_id: int | None, max_bytes: int | None = None) -> StoredFile:
+    """Check and store one uploaded file; the row is added to the session (no commit)."""
+    limit = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"文件不能超过 {limit // (1024 * 1024)} MB。")
+    if not data:
+        raise InvalidInput("文件为空。", code="file_empty", details={"fields": {"file": ["文件为空。"]}})
+    kind = detect_kind(filename, data[:16])
+    file_id = secrets.token_hex(16)
+    key = secrets.token_hex(24)
+    get_storage().save(key, data)
+    row = StoredFile(
+        id=file_id, storage_key=key, filename=os.path.basename(filename)[:255] or "file",
+        content_type=kind.content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        owner_person_id=owner_person_id, owner_unit_id=owner_unit_id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row

@@ -1,0 +1,33 @@
+"""The configured WeChat clients for this app.
+
+Access tokens are shared between web and worker processes through Redis
+(WeChat allows about 2,000 fetches a day and a new token cancels the old
+one); without Redis each process keeps its own in memory.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from wechatpy.session.memorystorage import MemoryStorage
+from wechatpy.session.redisstorage import RedisStorage
+
+from core.redis import get_redis
+from core.wechat import MiniAppClient, WeComClient
+
+_memory = MemoryStorage()
+
+
+def _token_storage():
+    redis = get_redis()
+    return RedisStorage(redis, prefix="wechatpy") if redis is not None else _memory
+
+
+def miniapp_client() -> MiniAppClient:
+    cfg = current_app.config
+    return MiniAppClient(cfg["WECHAT_MINIAPP_APPID"], cfg["WECHAT_MINIAPP_SECRET"], cfg["WECHAT_API_BASE_URL"],
+                         session=_token_storage(), timeout=cfg["WECHAT_TIMEOUT_SECONDS"])
+
+
+def wecom_client() -> WeComClient:
+    cfg = current_app.config
+    return WeComClient(cfg["WECOM_CORP_ID"], cfg["WECOM_SECRET"], cfg["WECOM_API_BASE_URL"],
+                       session=_token_storage(), timeout=cfg["WECHAT_TIMEOUT_SECONDS"])

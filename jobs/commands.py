@@ -1,0 +1,119 @@
+"""Command-line entry points (`flask ...`). Each commands commits once, at its end."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from core import tx
+from core.audit import AuditContext, verify_chain
+from core.extensions import db
+from core.redis import QUEUE_NAMES, get_redis
+
+CLI_CONTEXT = AuditContext(None, None, "cli")
+
+
+def _import(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def make_worker_class():
+    """An rq SimpleWorker that runs every job inside the app context and ends its session."""
+    from rq import SimpleWorker
+
+    app = current_app._get_current_object()
+
+    class AppWorker(SimpleWorker):
+        def perform_job(self, job, queue, execution):
+            with app.app_context():
+                try:
+                    return super().perform_job(job, queue, execution)
+                finally:
+                    db.session.remove()
+
+    return AppWorker
+
+
+@click.command("worker")
+@click.option("--queues", "-q", multiple=True, default=QUEUE_NAMES, show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an rq worker (with the scheduler for delayed jobs) inside the app."""
+    from rq import Queue
+
+    connection = get_redis()
+    if connection is None:
+        raise click.ClickException("REDIS_URL is not set; without it jobs run in-process.")
+    worker = make_worker_class()([Queue(q, connection=connection) for q in queues], connection=connection)
+    worker.work(burst=burst, with_scheduler=True)
+
+
+@click.command("cron")
+def cron_command() -> None:
+    """Enqueue the periodic jobs of `jobs/schedule.py` on time (a worker runs them)."""
+    from rq.cron import CronScheduler
+
+    from jobs.schedule import SCHEDULE
+
+    connection = get_redis()
+    if connection is None:
+        raise click.ClickException("REDIS_URL is not set.")
+    scheduler = CronScheduler(connection=connection)
+    for item in SCHEDULE:
+        scheduler.register(_import(item.func), item.queue, cron=item.cron)
+    scheduler.start()
+
+
+@click.command("demo-data")
+def demo_data_command() -> None:
+    """Load the demo units, people and WeChat bindings (idempotent)."""
+    from services import demo
+
+    created = demo.load()
+    tx.commit()
+    click.echo(f"demo data ready ({created} new records)")
+
+
+audit_cli = AppGroup("audit", help="The audit record.")
+
+
+@audit_cli.command("verify")
+def audit_verify_command() -> None:
+    """Check the hash chain; exit 1 and list entries that were changed, removed or inserted."""
+    problems = list(verify_chain())
+    for problem in problems:
+        click.echo(f"entry {problem.entry_id}: {problem.problem}")
+    if problems:
+        sys.exit(1)
+    click.echo("audit chain intact")
+
+
+orgs_cli = AppGroup("orgs", help="Units and accounts.")
+
+
+@orgs_cli.command("create-regulator")
+@click.option("--region", "region_code", required=True, help="Region code, e.g. 610000.")
+@click.option("--name", required=True)
+@click.option("--admin-name", required=True)
+@click.option("--admin-phone", required=True)
+@click.option("--username", required=True)
+@click.password_option()
+def create_regulator_command(region_code, name, admin_name, admin_phone, username, password) -> None:
+    """Open a regulator unit with its first admin (regulators do not self-register)."""
+    from services.orgs import accounts, people, units
+
+    unit = units.create_unit(CLI_CONTEXT, {"kind": "regulator", "name": name, "region_code": region_code})
+    person = people.add_person_record(unit, {"name": admin_name, "phone": admin_phone,
+                                             "roles": [{"role": "unit_admin"}, {"role": "regulator_staff"}]})
+    accounts.create_password_account(person, username, password)
+    tx.commit()
+    click.echo(f"regulator unit {unit.id} created; admin {username}")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (worker_command, cron_command, demo_data_command, audit_cli, orgs_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Routes of the `orgs` domain: regions, units, people."""

@@ -1,0 +1,1 @@
+"""The `orgs` domain: regions, units, people, roles and accounts."""

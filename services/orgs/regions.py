@@ -1,0 +1,62 @@
+"""Regions in the supervision hierarchy and their offices' public contacts."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core import audit
+from core.auth import Identity
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.extensions import db
+from core.timeutil import utcnow
+from models.orgs import Region
+
+OFFICE_FIELDS = ("office_name", "office_address", "office_phone", "office_hours")
+
+
+def get_region(code: str) -> Region:
+    region = db.session.get(Region, code)
+    if region is None:
+        raise NotFound("未找到该行政区划。", code="region_not_found")
+    return region
+
+
+def require_region(code: str, field: str = "region_code") -> Region:
+    """A region for input validation: an unknown code is a field error."""
+    region = db.session.get(Region, code) if code else None
+    if region is None:
+        raise InvalidInput.field(field, "行政区划代码不存在（应为陕西省的区划代码）。", code="region_unknown")
+    return region
+
+
+def list_regions(parent_code: str | None = None) -> list[Region]:
+    """Regions ordered by code; with `parent_code`, its direct children in supervision."""
+    stmt = select(Region).order_by(Region.code)
+    if parent_code is not None:
+        stmt = stmt.where(Region.supervision_parent_code == parent_code)
+    return list(db.session.scalars(stmt))
+
+
+def subtree_codes(code: str) -> frozenset[str]:
+    """The region and every region below it in the *supervision* hierarchy."""
+    region = get_region(code)
+    rows = db.session.scalars(select(Region.code).where(Region.path.startswith(region.path)))
+    return frozenset(rows)
+
+
+def update_office(identity: Identity, code: str, changes: dict) -> Region:
+    """Maintain a region office's public contact (办事机构联系方式).
+
+    Only a regulator whose supervision subtree contains the region may do it.
+    """
+    region = get_region(code)
+    if not identity.is_regulator or (identity.region_codes is not None and code not in identity.region_codes):
+        raise Forbidden("只有该地区或上级监管部门可以维护办事机构联系方式。")
+    before = {f: getattr(region, f) for f in OFFICE_FIELDS}
+    for name in OFFICE_FIELDS:
+        if name in changes:
+            setattr(region, name, changes[name])
+    region.office_updated_at = utcnow()
+    db.session.flush()
+    audit.record(identity.audit_context(), "region.office_update", "region", code, before,
+                 {f: getattr(region, f) for f in OFFICE_FIELDS})
+    return region

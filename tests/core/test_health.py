@@ -1,0 +1,13 @@
+def test_healthz_reports_database_and_redis(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_openapi_document_lists_the_api(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    paths = response.json["paths"]
+    assert "/api/v1/auth/wx-login" in paths
+    assert "/api/v1/units/registrations" in paths
+    assert response.json["components"]["schemas"]["Error"]["properties"].keys() >= {"code", "message", "details"}
