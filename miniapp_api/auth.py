@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
+from core import tx
 from core.auth import require_login
 from miniapp_api.schemas.auth import (InvitationBindInput, PasswordLoginInput, PhoneBindInput, SessionSchema,
                                       WxLoginInput)
@@ -25,7 +26,8 @@ def wx_login(data):
     """Exchange a wx.login() code: a token when the WeChat is bound, else a bind ticket."""
     result = accounts.wx_login(data["code"], request.remote_addr)
     if result.login is None:
-        return {"bound": False, "bind_ticket": result.bind_ticket, "roles": []}
+        return {"bound": False, "bind_ticket": result.bind_ticket, "token": None, "expires_at": None,
+                "person": None, "unit": None, "roles": []}
     return _session(result.login)
 
 
@@ -49,7 +51,12 @@ def bind_phone(data):
 @blp.arguments(PasswordLoginInput)
 @blp.response(200, SessionSchema)
 def password_login(data):
-    return _session(accounts.password_login(data["username"], data["password"], request.remote_addr))
+    try:
+        login = accounts.password_login(data["username"], data["password"], request.remote_addr)
+    except accounts.LoginFailed:
+        tx.commit()  # keep the failure count, so repeated guesses lock the account
+        raise
+    return _session(login)
 
 
 @blp.post("/logout")

@@ -42,6 +42,12 @@ class AccountLocked(AppError):
     status, code = 429, "account_locked"
 
 
+class LoginFailed(Unauthorized):
+    """A wrong username or password; the failure count it updated must still be committed."""
+
+    code, message = "login_failed", "用户名或密码错误。"
+
+
 @dataclass(frozen=True)
 class LoginResult:
     token: str
@@ -93,7 +99,7 @@ def password_login(username: str, password: str, ip: str | None) -> LoginResult:
             if account.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
                 account.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
                 account.failed_logins = 0
-        raise Unauthorized("用户名或密码错误。", code="login_failed")
+        raise LoginFailed()
     person = _active_person(account.person_id)
     account.failed_logins = 0
     account.locked_until = None

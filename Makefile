@@ -1,0 +1,44 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+FAKE_WECHAT_PORT ?= 8001
+
+.PHONY: run test install services bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Local SQLite, demo data, jobs in-process (no REDIS_URL), the fake WeChat beside it.
+run: install
+	mkdir -p var
+	env -u DATABASE_URL -u REDIS_URL FLASK_APP=wsgi $(BIN)/flask db upgrade
+	env -u DATABASE_URL -u REDIS_URL FLASK_APP=wsgi $(BIN)/flask demo-data
+	@echo "Serving on http://$(HOST):$(PORT) (fake WeChat on 127.0.0.1:$(FAKE_WECHAT_PORT))"
+	$(BIN)/python -m fake_wechat --host 127.0.0.1 --port $(FAKE_WECHAT_PORT) & fake=$$!; \
+	trap 'kill $$fake 2>/dev/null' EXIT INT TERM; \
+	env -u DATABASE_URL -u REDIS_URL WECHAT_API_BASE_URL=http://127.0.0.1:$(FAKE_WECHAT_PORT)/ \
+	  WECOM_API_BASE_URL=http://127.0.0.1:$(FAKE_WECHAT_PORT)/wecom/ PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
+	  $(BIN)/gunicorn --no-control-socket -w 2 -b $(HOST):$(PORT) --access-logfile - wsgi:app
+
+services:
+	./.ci/ensure-services
+
+# The whole suite against PostgreSQL and Redis (started, or installed, as needed).
+test: install services
+	$(BIN)/python -m pytest tests -q
+
+bench: install services
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
