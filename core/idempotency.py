@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.auth import current_identity
 from core.errors import InvalidInput
 from core.extensions import db
 from core.timeutil import utcnow
@@ -41,8 +42,9 @@ class IdempotencyRecord(db.Model):
 
 
 def _subject() -> str:
-    identity = getattr(g, "identity", None)
-    if identity is not None and identity.person_id is not None:
+    # Resolved here, not read from `g`: the view has not asked who the caller is yet.
+    identity = current_identity()
+    if identity.person_id is not None:
         return f"person:{identity.person_id}"
     return f"ip:{request.remote_addr}"
 
@@ -51,7 +53,17 @@ def _request_hash() -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(request.path.encode())
-    digest.update(request.get_data(cache=True))
+    if request.mimetype == "multipart/form-data":
+        # The boundary changes from one try to the next: hash what was sent, not its framing.
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"\0{name}={value}".encode())
+        for name, file in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            digest.update(f"\0{name}:{file.filename}:".encode())
+            for chunk in iter(lambda: file.stream.read(65536), b""):
+                digest.update(chunk)
+            file.stream.seek(0)
+    else:
+        digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 
 

@@ -87,6 +87,10 @@ class LocalStorage:
         self._path(key).unlink(missing_ok=True)
 
 
+def _size_label(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size / 1024:g} KB"
+
+
 def get_storage() -> Storage:
     return LocalStorage(current_app.config["UPLOAD_DIR"])
 
@@ -108,7 +112,7 @@ def store_upload(stream: BinaryIO, filename: str, owner_person_id: int | None,
     limit = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise TooLarge(f"文件不能超过 {limit // (1024 * 1024)} MB。")
+        raise TooLarge(f"文件不能超过 {_size_label(limit)}。")
     if not data:
         raise InvalidInput("文件为空。", code="file_empty", details={"fields": {"file": ["文件为空。"]}})
     kind = detect_kind(filename, data[:16])
