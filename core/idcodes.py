@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from core.errors import InvalidInput
+
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
 USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -92,3 +94,13 @@ def mask_phone(value: str | None) -> str | None:
     if MOBILE_PATTERN.match(value):
         return value[:3] + "****" + value[-4:]
     return value[:-4] + "****" if len(value) > 4 else "****"
+
+
+def check_field(data: dict, field: str, problem_of, code: str, normalise=normalize) -> None:
+    """Normalise `data[field]` in place when present; a problem is a 422 naming the field."""
+    if not data.get(field):
+        return
+    data[field] = normalise(data[field])
+    problem = problem_of(data[field])
+    if problem:
+        raise InvalidInput.field(field, problem, code=code)

@@ -14,7 +14,7 @@ from core import audit
 from core.auth import Identity
 from core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
-from core.idcodes import id_number_problem, normalize, phone_problem
+from core.idcodes import check_field, id_number_problem, phone_problem
 from core.scoping import scoped
 from core.timeutil import utcnow
 from models.orgs import (CERTIFIED_ROLES, ROLE_UNIT_KINDS, ROLES, UNIT_KINDS, Account, AuthSession,
@@ -33,16 +33,8 @@ def snapshot(person: Person) -> dict[str, Any]:
 
 def _clean(data: dict) -> dict:
     data = dict(data)
-    if data.get("id_number"):
-        data["id_number"] = normalize(data["id_number"])
-        problem = id_number_problem(data["id_number"])
-        if problem:
-            raise InvalidInput.field("id_number", problem, code="id_number_invalid")
-    if data.get("phone"):
-        data["phone"] = data["phone"].strip()
-        problem = phone_problem(data["phone"])
-        if problem:
-            raise InvalidInput.field("phone", problem, code="phone_invalid")
+    check_field(data, "id_number", id_number_problem, "id_number_invalid")
+    check_field(data, "phone", phone_problem, "phone_invalid", normalise=str.strip)
     return data
 
 

@@ -11,7 +11,7 @@ from core import audit
 from core.auth import Identity
 from core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
-from core.idcodes import id_number_problem, normalize, uscc_problem
+from core.idcodes import check_field, id_number_problem, normalize, uscc_problem
 from core.scoping import region_in_scope, scoped
 from core.timeutil import utcnow
 from models.orgs import UNIT_KINDS, Person, PersonRole, Unit
@@ -81,16 +81,8 @@ def completeness(unit: Unit) -> Completeness:
 
 
 def _check_identity_codes(data: dict) -> None:
-    if data.get("uscc"):
-        data["uscc"] = normalize(data["uscc"])
-        problem = uscc_problem(data["uscc"])
-        if problem:
-            raise InvalidInput.field("uscc", problem, code="uscc_invalid")
-    if data.get("owner_id_number"):
-        data["owner_id_number"] = normalize(data["owner_id_number"])
-        problem = id_number_problem(data["owner_id_number"])
-        if problem:
-            raise InvalidInput.field("owner_id_number", problem, code="id_number_invalid")
+    check_field(data, "uscc", uscc_problem, "uscc_invalid")
+    check_field(data, "owner_id_number", id_number_problem, "id_number_invalid")
 
 
 def _check_registration(data: dict) -> None:
