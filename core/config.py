@@ -20,6 +20,10 @@ def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in (_env(name, "") or "").split(",") if item.strip()]
+
+
 def _database_url() -> str:
     url = _env("DATABASE_URL")
     if url is None:
@@ -71,6 +75,25 @@ class Config:
         # Pagination.
         self.PAGE_SIZE_DEFAULT = _int("PAGE_SIZE_DEFAULT", 20)
         self.PAGE_SIZE_MAX = _int("PAGE_SIZE_MAX", 100)
+
+        # Working-day calendar: public holidays and make-up working days (ISO dates, comma separated).
+        self.HOLIDAYS = _list("HOLIDAYS")
+        self.EXTRA_WORKDAYS = _list("EXTRA_WORKDAYS")
+
+        # Equipment registration (TSG 08-2017). Facts marked (mem?) in domain.md are settings.
+        self.PROVINCE_ABBR = _env("PROVINCE_ABBR", "陕")
+        # The registration office is the city's regulator; cities listed here delegate to their counties.
+        self.REGISTRATION_DELEGATED_CITIES = _list("REGISTRATION_DELEGATED_CITIES")
+        self.REGISTRATION_TURNAROUND_WORKDAYS = _int("REGISTRATION_TURNAROUND_WORKDAYS", 15)
+        self.REGISTRATION_TIME_LIMIT_DAYS = _int("REGISTRATION_TIME_LIMIT_DAYS", 30)
+        self.SUSPENSION_REPORT_DAYS = _int("SUSPENSION_REPORT_DAYS", 30)
+        self.MAINTENANCE_FILING_DEADLINE_DAYS = _int("MAINTENANCE_FILING_DEADLINE_DAYS", 30)
+        self.MAINTENANCE_INTERVAL_DAYS_DEFAULT = _int("MAINTENANCE_INTERVAL_DAYS_DEFAULT", 15)
+        self.INSPECTION_DUE_SOON_DAYS = _int("INSPECTION_DUE_SOON_DAYS", 30)
+        # Rows above this run as an rq job with progress; smaller files are checked at once.
+        self.IMPORT_INLINE_MAX_ROWS = _int("IMPORT_INLINE_MAX_ROWS", 500)
+        self.IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 50000)
+        self.EXPORT_MAX_ROWS = _int("EXPORT_MAX_ROWS", 100000)
 
         # Idempotency keys are kept this long.
         self.IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 48)

@@ -2,11 +2,14 @@
 from core.audit import AuditEntry
 from core.idempotency import IdempotencyRecord
 from core.storage import StoredFile
+from models.equipment import (Application, ApplicationEvent, CatalogueEntry, CertificateSequence, Equipment,
+                              EquipmentClaim, EquipmentImport, MaintenanceContract)
 from models.notify import OutboxMessage
 from models.orgs import (Account, AuthSession, Invitation, Person, PersonRole, Region, Unit,
                          WeChatSession)
 
 __all__ = [
-    "Account", "AuditEntry", "AuthSession", "IdempotencyRecord", "Invitation", "OutboxMessage",
-    "Person", "PersonRole", "Region", "StoredFile", "Unit", "WeChatSession",
+    "Account", "Application", "ApplicationEvent", "AuditEntry", "AuthSession", "CatalogueEntry",
+    "CertificateSequence", "Equipment", "EquipmentClaim", "EquipmentImport", "IdempotencyRecord", "Invitation",
+    "MaintenanceContract", "OutboxMessage", "Person", "PersonRole", "Region", "StoredFile", "Unit", "WeChatSession",
 ]

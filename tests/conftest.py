@@ -240,3 +240,23 @@ def run_jobs(app):
             assert not failed, [job.latest_result().exc_string for job in failed if job]
 
     return run
+
+
+@pytest.fixture
+def make_equipment():
+    """Create equipment directly: `make_equipment(unit, "3110", use_status="in_use", next_due_date=...)`."""
+    from models.equipment import Equipment
+
+    counter = iter(range(1, 10**6))
+
+    def make(unit, catalogue_code: str = "3110", **fields) -> Equipment:
+        n = next(counter)
+        values = {"region_code": unit.region_code, "address": f"测试地址{n}号",
+                  "equipment_code": f"{catalogue_code}61001{2020}{n:05d}", "use_status": "not_in_use",
+                  "registration_status": "unregistered", **fields}
+        equipment = Equipment(catalogue_code=catalogue_code, use_unit_id=unit.id, **values)
+        db.session.add(equipment)
+        db.session.flush()
+        return equipment
+
+    return make

@@ -1,0 +1,1 @@
+"""Routes of the `equipment` domain, one module per sub-resource."""

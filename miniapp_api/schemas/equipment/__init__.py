@@ -1,0 +1,1 @@
+"""Schemas of the `equipment` domain, one module per sub-resource."""
