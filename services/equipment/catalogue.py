@@ -18,11 +18,11 @@ def require_registrable(code: str | None, field: str = "catalogue_code") -> Cata
     entry = get_entry(code)
     if entry is None:
         raise InvalidInput.field(field, "设备类别代码不在《特种设备目录》中。", code="catalogue_code_unknown")
+    if entry.level == "kind" and not entry.retired and entry.kind_code not in ("7000", "F000"):
+        raise InvalidInput.field(field, "请选择具体的类别或品种，不能只选种类。", code="catalogue_code_too_broad")
     if entry.retired or not entry.registrable:
         raise InvalidInput.field(field, f"「{entry.code} {entry.name}」不能作为在用设备登记。",
                                  code="catalogue_code_not_registrable")
-    if entry.level == "kind":
-        raise InvalidInput.field(field, "请选择具体的类别或品种，不能只选种类。", code="catalogue_code_too_broad")
     return entry
 
 
