@@ -20,7 +20,9 @@ from core.config import Config
 from core.extensions import db
 from fake_wechat import FakeWeChatServer
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/platform_test")
+# A database of this run's own, so two runs on one machine do not drop each other's.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
+                                   f"postgresql://postgres@127.0.0.1:5432/platform_test_{os.getpid()}")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -58,13 +60,13 @@ socket.socket.connect_ex = _guarded_connect_ex
 
 # -- engines ------------------------------------------------------------------------
 
-def _recreate_database(url: str) -> None:
+def _admin_execute(url: str, *statements: str) -> None:
     target = sa.engine.make_url(url)
     admin = sa.create_engine(target.set(drivername="postgresql+psycopg", database="postgres"),
                              isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+        for statement in statements:
+            conn.execute(sa.text(statement.format(db=target.database)))
     admin.dispose()
 
 
@@ -76,7 +78,7 @@ def fake_wechat() -> Iterator[FakeWeChatServer]:
 
 @pytest.fixture(scope="session")
 def app(fake_wechat, tmp_path_factory):
-    _recreate_database(TEST_DATABASE_URL)
+    _admin_execute(TEST_DATABASE_URL, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', 'CREATE DATABASE "{db}"')
     Redis.from_url(TEST_REDIS_URL).flushdb()
     config = Config(
         SQLALCHEMY_DATABASE_URI=TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1),
@@ -96,6 +98,7 @@ def app(fake_wechat, tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+    _admin_execute(TEST_DATABASE_URL, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Demo data for `make run` (`flask demo-data`): units in 西安 雁塔区 and 韩城, regulators
+"""Demo units in 西安 雁塔区 and 韩城, regulators
 for the province, 西安市, 雁塔区 and 韩城市, and people bound to predictable openids,
 so `demo-<name>` codes log in through the fake WeChat. Loading twice adds nothing.
 """
