@@ -5,11 +5,12 @@ from core.storage import StoredFile
 from models.equipment import (Application, ApplicationEvent, CatalogueEntry, CertificateSequence, Equipment,
                               EquipmentClaim, EquipmentImport, MaintenanceContract)
 from models.notify import OutboxMessage
+from models.onecode import CodeJob, EquipmentCode
 from models.orgs import (Account, AuthSession, Invitation, Person, PersonRole, Region, Unit,
                          WeChatSession)
 
 __all__ = [
     "Account", "Application", "ApplicationEvent", "AuditEntry", "AuthSession", "CatalogueEntry",
-    "CertificateSequence", "Equipment", "EquipmentClaim", "EquipmentImport", "IdempotencyRecord", "Invitation",
+    "CertificateSequence", "CodeJob", "Equipment", "EquipmentCode", "EquipmentClaim", "EquipmentImport", "IdempotencyRecord", "Invitation",
     "MaintenanceContract", "OutboxMessage", "Person", "PersonRole", "Region", "StoredFile", "Unit", "WeChatSession",
 ]
