@@ -20,6 +20,7 @@ install: $(VENV)/.installed
 
 # Local SQLite, demo data, jobs in-process (no REDIS_URL), the fake WeChat beside it.
 run: install
+	./.ci/ensure-packages run
 	mkdir -p var
 	env -u DATABASE_URL -u REDIS_URL FLASK_APP=wsgi $(BIN)/flask db upgrade
 	env -u DATABASE_URL -u REDIS_URL FLASK_APP=wsgi $(BIN)/flask demo-data
@@ -35,9 +36,11 @@ services:
 
 # The whole suite against PostgreSQL and Redis (started, or installed, as needed).
 test: install services
+	./.ci/ensure-packages test
 	$(BIN)/python -m pytest tests -q
 
 bench: install services
+	./.ci/ensure-packages bench
 	$(BIN)/python -m bench
 
 clean:

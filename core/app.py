@@ -34,6 +34,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     from miniapp_api import register_blueprints
     register_blueprints(app, api)
+    import web
+    app.register_blueprint(web.blp)
 
     from jobs.commands import register_commands
     register_commands(app)

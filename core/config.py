@@ -95,6 +95,14 @@ class Config:
         self.IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 50000)
         self.EXPORT_MAX_ROWS = _int("EXPORT_MAX_ROWS", 100000)
 
+        # One-code labels and the public scan.
+        self.LABEL_FONT_PATH = _env("LABEL_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+        self.RESCUE_PHONE = _env("RESCUE_PHONE", "96333")
+        self.MINIAPP_SCAN_PAGE = _env("MINIAPP_SCAN_PAGE", "pages/scan/index")
+        self.PUBLIC_CACHE_SECONDS = _int("PUBLIC_CACHE_SECONDS", 300)
+        self.PUBLIC_RATE_LIMIT_PER_MINUTE = _int("PUBLIC_RATE_LIMIT_PER_MINUTE", 120)
+        self.LABEL_JOB_INLINE_MAX = _int("LABEL_JOB_INLINE_MAX", 0)
+
         # Idempotency keys are kept this long.
         self.IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 48)
 

@@ -126,7 +126,9 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_app_error(error: AppError):
-    return error_response(error.code, error.message, error.status, error.details)
+    response = error_response(error.code, error.message, error.status, error.details)
+    response.headers.update(getattr(error, "headers", None) or {})
+    return response
 
 
 def handle_unexpected(error: Exception):

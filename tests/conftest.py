@@ -134,6 +134,7 @@ class RequestContextClient(FlaskClient):
     even though the test itself holds an app context for its factories."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # read file responses whole, so their files are closed
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

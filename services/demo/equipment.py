@@ -1,5 +1,5 @@
 """Demo equipment: a few dozen devices of several categories for the demo use units in
-雁塔区 and 韩城, registered with certificate numbers, some overdue for inspection."""
+雁塔区 and 韩城, registered with certificate numbers, some overdue for inspection, all coded."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from core.extensions import db
 from core.timeutil import business_today
 from models.equipment import Equipment
 from models.orgs import Person, PersonRole, Unit
+from qr import assign
 from services.equipment import catalogue, offices
 
 
@@ -80,4 +81,7 @@ def load(today: date | None = None) -> int:
             ))
             created += 1
     db.session.flush()
+    for name in {batch.unit_name for batch in BATCHES}:
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.name == name))
+        created += assign.assign_many(list(db.session.scalars(assign.uncoded_equipment_stmt(unit_id, None))), None)
     return created

@@ -1,0 +1,93 @@
+"""Scan answers, one schema per audience (a whitelist of fields, never a filtered superset)."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from core.schemas import InputSchema, OutputSchema
+from miniapp_api.schemas.equipment.records import EquipmentSchema, EquipmentSummarySchema
+
+
+class PublicCardSchema(OutputSchema):
+    code = fields.String()
+    category_code = fields.String()
+    category = fields.String()
+    registration_cert_no = fields.String(allow_none=True)
+    use_unit_name = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    maintenance_unit_name = fields.String(allow_none=True)
+    maintenance_unit_phone = fields.String(allow_none=True)
+    last_inspection_date = fields.String(allow_none=True)
+    last_inspection_conclusion = fields.String(allow_none=True)
+    next_due_date = fields.String(allow_none=True)
+    next_due_type = fields.String(allow_none=True)
+    status_colour = fields.String()
+    status_text = fields.String()
+    rescue_phone = fields.String(allow_none=True)
+    actions = fields.List(fields.String())
+
+
+class PublicScanSchema(OutputSchema):
+    audience = fields.String()
+    card = fields.Nested(PublicCardSchema)
+
+
+class ReporterScanSchema(PublicScanSchema):
+    equipment_id = fields.Function(lambda s: s.equipment.id)
+    actions = fields.Function(lambda s: [*s.card["actions"], "report_risk"])
+
+
+class UnitScanSchema(PublicScanSchema):
+    equipment = fields.Nested(EquipmentSummarySchema)
+    safety_officer_person_id = fields.Function(lambda s: s.equipment.safety_officer_person_id)
+    actions = fields.Function(lambda s: [*s.card["actions"], "report_risk", "view_record"])
+
+
+class HistorySchema(OutputSchema):
+    at = fields.DateTime()
+    action = fields.String()
+    entity_type = fields.String()
+    entity_id = fields.String()
+    actor_person_id = fields.Integer(allow_none=True)
+
+
+class RegulatorScanSchema(PublicScanSchema):
+    equipment = fields.Nested(EquipmentSchema)
+    history = fields.List(fields.Nested(HistorySchema))
+
+
+SCAN_SCHEMAS = {"public": PublicScanSchema(), "reporter": ReporterScanSchema(), "unit": UnitScanSchema(),
+                "regulator": RegulatorScanSchema()}
+
+
+class CodeSchema(OutputSchema):
+    code = fields.String()
+    equipment_id = fields.Integer()
+    status = fields.String()
+    url = fields.String()
+    created_at = fields.DateTime()
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+
+
+class VoidInput(InputSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class JobInput(InputSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(["assign", "label_sheet"]))
+    unit_id = fields.Integer()
+    region_code = fields.String(validate=validate.Length(equal=6))
+
+
+class JobSchema(OutputSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    unit_id = fields.Integer(allow_none=True)
+    region_code = fields.String()
+    status = fields.String()
+    total = fields.Integer()
+    processed = fields.Integer()
+    file_id = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)

@@ -1,0 +1,1 @@
+"""One code per device (一码通): codes, QR labels and sheets, scan resolution."""

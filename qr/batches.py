@@ -1,0 +1,138 @@
+"""Bulk one-code work for a unit or a region, as rq jobs with progress:
+assigning codes to every in-use device, and printing label sheets (A4 PDF)."""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from core import audit, tx
+from core.auth import Identity
+from core.errors import Forbidden, InvalidInput
+from core.extensions import db
+from core.storage import store_upload
+from core.timeutil import utcnow
+from models.equipment import CatalogueEntry, Equipment
+from models.onecode import CodeJob, EquipmentCode
+from models.orgs import Unit
+from qr import assign
+from qr.codes import code_url
+from qr.render import LabelText
+from qr.sheets import write_sheet_pdf
+from services.orgs import regions
+
+CHUNK = 500
+
+
+def start_job(identity: Identity, kind: str, unit_id: int | None, region_code: str | None) -> CodeJob:
+    """Queue a bulk job: a use unit's manager for its own unit, a regulator for a region or unit in scope."""
+    if unit_id is None and region_code is None:
+        unit_id = identity.unit_id
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        own = identity.unit_id == unit_id and identity.has_role(*assign.MANAGER_ROLES)
+        if unit is None or not (own or (identity.is_regulator and _in_scope(identity, unit.region_code))):
+            raise Forbidden("只能为本单位或辖区内的单位批量办理。", code="not_code_manager")
+        region_code = unit.region_code
+    elif not (identity.is_regulator and _in_scope(identity, region_code)):
+        raise Forbidden("只能为辖区批量办理。", code="not_code_manager")
+    regions.require_region(region_code)
+    job = CodeJob(kind=kind, unit_id=unit_id, region_code=region_code, status="queued",
+                  requested_by_person_id=identity.person_id, requested_by_unit_id=identity.unit_id)
+    db.session.add(job)
+    db.session.flush()
+    audit.record(identity.audit_context(), f"onecode.{kind}_job", "onecode_job", job.id, None,
+                 {"unit_id": unit_id, "region_code": region_code})
+    tx.enqueue_after_commit(f"jobs.onecode.run_{kind}_job", job.id, queue="reports")
+    return job
+
+
+def _in_scope(identity: Identity, region_code: str | None) -> bool:
+    return region_code is not None and (identity.region_codes is None or region_code in identity.region_codes)
+
+
+def _reach(job: CodeJob) -> tuple[int | None, list[str] | None]:
+    if job.unit_id is not None:
+        return job.unit_id, None
+    return None, sorted(regions.subtree_codes(job.region_code))
+
+
+def _progress(job: CodeJob, processed: int) -> None:
+    """Progress lives only on the job row; committing it shows a polling client how far we are."""
+    job.processed = processed
+    tx.commit()
+
+
+def run_assign(job_id: int) -> None:
+    """Issue codes to every in-use device of the job's unit or region that has none, chunk by chunk.
+
+    Each chunk commits: codes issued stay issued, and a rerun skips them.
+    """
+    job = db.session.get(CodeJob, job_id)
+    unit_id, region_codes = _reach(job)
+    ids = list(db.session.scalars(assign.uncoded_equipment_stmt(unit_id, region_codes)))
+    job.status, job.total = "running", len(ids)
+    _progress(job, 0)
+    for start in range(0, len(ids), CHUNK):
+        assign.assign_many(ids[start:start + CHUNK], job.requested_by_person_id)
+        _progress(job, min(start + CHUNK, len(ids)))
+    job.status, job.finished_at = "done", utcnow()
+    tx.commit()
+
+
+def _label_rows(where) -> Iterator[LabelText]:
+    base, phone = current_app.config["PUBLIC_BASE_URL"], current_app.config["RESCUE_PHONE"]
+    use_unit = aliased(Unit)
+    stmt = (select(EquipmentCode.code, CatalogueEntry.name, CatalogueEntry.kind_code,
+                   Equipment.registration_cert_no, use_unit.name, Equipment.legacy_use_unit_name)
+            .join(Equipment, Equipment.id == EquipmentCode.equipment_id)
+            .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
+            .outerjoin(use_unit, use_unit.id == Equipment.use_unit_id)
+            .where(EquipmentCode.status == "active", where).order_by(Equipment.id))
+    for code, category, kind, cert_no, unit_name, legacy_name in db.session.execute(stmt):
+        yield LabelText(code, code_url(base, code), category, cert_no, unit_name or legacy_name,
+                        phone if kind == "3000" else None)
+
+
+def _reach_clause(unit_id: int | None, region_codes: list[str] | None):
+    return Equipment.use_unit_id == unit_id if unit_id is not None else Equipment.region_code.in_(region_codes)
+
+
+def label_for(code: str) -> LabelText:
+    """What one active code's label says."""
+    return next(_label_rows(EquipmentCode.code == code))
+
+
+def count_labels(unit_id: int | None, region_codes: list[str] | None) -> int:
+    stmt = (select(func.count()).select_from(EquipmentCode)
+            .join(Equipment, Equipment.id == EquipmentCode.equipment_id)
+            .where(EquipmentCode.status == "active", _reach_clause(unit_id, region_codes)))
+    return db.session.scalar(stmt) or 0
+
+
+def run_label_sheet(job_id: int) -> None:
+    """Render the labels of every coded device of the job's unit or region into one A4 PDF."""
+    job = db.session.get(CodeJob, job_id)
+    unit_id, region_codes = _reach(job)
+    job.status, job.total = "running", count_labels(unit_id, region_codes)
+    _progress(job, 0)
+    if job.total == 0:
+        raise InvalidInput("没有已赋码的设备，请先赋码。", code="nothing_to_print")
+    labels = list(_label_rows(_reach_clause(unit_id, region_codes)))
+    stream = io.BytesIO()
+    write_sheet_pdf(labels, current_app.config["LABEL_FONT_PATH"], stream, progress=lambda done: _progress(job, done))
+    stream.seek(0)
+    stored = store_upload(stream, f"一码通标签-{job.id}.pdf", job.requested_by_person_id, job.requested_by_unit_id,
+                          max_bytes=1024 * 1024 * 1024)
+    job.file_id, job.processed = stored.id, job.total
+    job.status, job.finished_at = "done", utcnow()
+    tx.commit()
+
+
+def fail(job_id: int, message: str) -> None:
+    job = db.session.get(CodeJob, job_id)
+    job.status, job.error, job.finished_at = "failed", message, utcnow()
+    tx.commit()

@@ -1,0 +1,92 @@
+"""What a scan shows: the public card, built with one Core query (the hot path),
+and the status colour.
+
+Colour: green, inspection in date; yellow, due within INSPECTION_DUE_SOON_DAYS or
+not yet known; red, overdue or not in use (停用, 报废, ...).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from core.extensions import db
+from core.timeutil import business_today
+from models.equipment import USE_STATUSES, CatalogueEntry, Equipment
+from models.onecode import EquipmentCode
+from models.orgs import Unit
+
+PUBLIC_ACTIONS = ("report_problem", "complain")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A code's state: `ok` with its equipment id, `voided`, or `unknown`."""
+
+    state: str
+    equipment_id: int | None = None
+
+
+def lookup(code: str) -> Lookup:
+    row = db.session.execute(
+        select(EquipmentCode.status, EquipmentCode.equipment_id).where(EquipmentCode.code == code)
+    ).first()
+    if row is None:
+        return Lookup("unknown")
+    return Lookup("ok" if row.status == "active" else "voided", row.equipment_id)
+
+
+def status_colour(use_status: str, next_due: date | None, today: date | None = None) -> tuple[str, str]:
+    """(colour, Chinese text) for the public card."""
+    today = today or business_today()
+    if use_status != "in_use":
+        return "red", f"设备{USE_STATUSES.get(use_status, use_status)}，请勿使用"
+    if next_due is None:
+        return "yellow", "检验信息待补充"
+    if next_due < today:
+        return "red", "已超过检验有效期，请勿使用"
+    if next_due <= today + timedelta(days=current_app.config["INSPECTION_DUE_SOON_DAYS"]):
+        return "yellow", "检验即将到期"
+    return "green", "在检验有效期内"
+
+
+def public_card(code: str, equipment_id: int) -> dict[str, Any]:
+    """The public card: no personal data, only what a passer-by needs."""
+    use_unit, maintainer = aliased(Unit), aliased(Unit)
+    row = db.session.execute(
+        select(Equipment.catalogue_code, CatalogueEntry.name.label("category"), CatalogueEntry.kind_code,
+               Equipment.registration_cert_no, Equipment.use_status, Equipment.last_inspection_date,
+               Equipment.last_inspection_conclusion, Equipment.next_due_date, Equipment.next_due_type,
+               Equipment.address, Equipment.legacy_use_unit_name,
+               use_unit.name.label("use_unit_name"), maintainer.name.label("maintenance_unit_name"),
+               maintainer.contact_phone.label("maintenance_unit_phone"))
+        .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
+        .outerjoin(use_unit, use_unit.id == Equipment.use_unit_id)
+        .outerjoin(maintainer, maintainer.id == Equipment.maintenance_unit_id)
+        .where(Equipment.id == equipment_id)
+    ).one()
+    colour, text = status_colour(row.use_status, row.next_due_date)
+    elevator = row.kind_code == "3000"
+    return {
+        "code": code,
+        "category_code": row.catalogue_code,
+        "category": row.category,
+        "registration_cert_no": row.registration_cert_no,
+        "use_unit_name": row.use_unit_name or row.legacy_use_unit_name,
+        "address": row.address,
+        "maintenance_unit_name": row.maintenance_unit_name,
+        "maintenance_unit_phone": row.maintenance_unit_phone,
+        "last_inspection_date": row.last_inspection_date.isoformat() if row.last_inspection_date else None,
+        "last_inspection_conclusion": row.last_inspection_conclusion,
+        "next_due_date": row.next_due_date.isoformat() if row.next_due_date else None,
+        "next_due_type": row.next_due_type,
+        "status_colour": colour,
+        "status_text": text,
+        "use_status": row.use_status,
+        "rescue_phone": current_app.config["RESCUE_PHONE"] if elevator else None,
+        "actions": list(PUBLIC_ACTIONS),
+    }

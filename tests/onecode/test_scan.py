@@ -1,0 +1,124 @@
+"""Scanning: one answer per code, shaped by who scans; voided and mistyped codes answered clearly."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from core.extensions import db
+from core.timeutil import business_today
+from models.equipment import Equipment
+from qr.codes import check_char
+
+PUBLIC_FIELDS = {"code", "category_code", "category", "registration_cert_no", "use_unit_name", "address",
+                 "maintenance_unit_name", "maintenance_unit_phone", "last_inspection_date",
+                 "last_inspection_conclusion", "next_due_date", "next_due_type", "status_colour", "status_text",
+                 "rescue_phone", "actions"}
+
+
+def test_the_public_card_answers_without_login_and_carries_no_personal_data(client, site):
+    response = client.get(f"/api/v1/scan/{site['code']}")
+    assert response.status_code == 200, response.json
+    assert response.json["audience"] == "public"
+    card = response.json["card"]
+    assert set(card) == PUBLIC_FIELDS
+    assert card["category"] == "曳引驱动乘客电梯"
+    assert card["registration_cert_no"] == "梯11陕A00042(24)"
+    assert card["maintenance_unit_phone"] == "029-88886666"
+    assert (card["status_colour"], card["rescue_phone"]) == ("green", "96333")
+    text = response.get_data(as_text=True)
+    assert "13911112222" not in text and "11010519491231002X" not in text
+    assert "equipment_id" not in text
+
+
+@pytest.mark.parametrize("change,colour", [
+    ({"next_due_date": business_today() + timedelta(days=10)}, "yellow"),
+    ({"next_due_date": business_today() - timedelta(days=1)}, "red"),
+    ({"use_status": "suspended"}, "red"),
+    ({"next_due_date": None}, "yellow"),
+])
+def test_the_status_colour_follows_inspection_and_use_status(client, site, change, colour):
+    db.session.execute(update(Equipment).where(Equipment.id == site["elevator"].id).values(**change))
+    assert client.get(f"/api/v1/scan/{site['code']}").json["card"]["status_colour"] == colour
+
+
+def test_only_elevators_show_the_96333_line(client, site, make_equipment):
+    from qr.assign import active_code, assign_many
+
+    boiler = make_equipment(site["unit"], "1200", use_status="in_use")
+    assign_many([boiler.id], None)
+    card = client.get(f"/api/v1/scan/{active_code(boiler.id).code}").json["card"]
+    assert card["rescue_phone"] is None
+
+
+def test_a_mistyped_code_is_caught_before_any_lookup(client, site):
+    code = site["code"]
+    typo = code[:3] + ("A" if code[3] != "A" else "B") + code[4:]
+    response = client.get(f"/api/v1/scan/{typo}")
+    assert (response.status_code, response.json["code"]) == (400, "code_malformed")
+
+
+def test_a_well_formed_unknown_code_is_404(client, site):
+    body = "ZZZZZZZZZ"
+    response = client.get(f"/api/v1/scan/{body}{check_char(body)}")
+    assert (response.status_code, response.json["code"]) == (404, "code_not_found")
+
+
+def test_each_audience_gets_its_own_view(client, site, make_person, make_unit, auth_headers, regulator):
+    code = site["code"]
+    reporter = auth_headers(make_person(make_unit("use", "610113"), "risk_reporter"))
+    as_reporter = client.get(f"/api/v1/scan/{code}", headers=reporter).json
+    assert as_reporter["audience"] == "reporter"
+    assert "report_risk" in as_reporter["actions"] and as_reporter["equipment_id"] == site["elevator"].id
+
+    as_officer = client.get(f"/api/v1/scan/{code}", headers=site["officer_headers"]).json
+    assert as_officer["audience"] == "unit"
+    assert as_officer["safety_officer_person_id"] == site["officer"].id
+
+    as_county = client.get(f"/api/v1/scan/{code}", headers=regulator("610113")).json
+    assert as_county["audience"] == "regulator"
+    assert as_county["equipment"]["equipment_code"] == site["elevator"].equipment_code
+    assert "history" in as_county
+
+    as_neighbour = client.get(f"/api/v1/scan/{code}", headers=regulator("610103")).json
+    assert as_neighbour["audience"] == "public"
+    assert "equipment" not in as_neighbour
+
+
+def test_a_voided_code_says_so_and_the_new_one_works(client, site):
+    old = site["code"]
+    client.get(f"/api/v1/scan/{old}")  # cached before it is voided
+    response = client.post(f"/api/v1/onecode/codes/{old}/void", json={"reason": "标签损坏"},
+                           headers=site["admin_headers"])
+    assert response.status_code == 200, response.json
+    new = response.json["code"]
+    assert new != old
+    voided = client.get(f"/api/v1/scan/{old}")
+    assert (voided.status_code, voided.json["code"], voided.json["message"]) == (410, "code_voided", "此码已作废。")
+    assert client.get(f"/api/v1/scan/{new}").json["card"]["code"] == new
+    codes = client.get(f"/api/v1/equipment/{site['elevator'].id}/codes", headers=site["admin_headers"]).json
+    assert [(c["code"], c["status"]) for c in codes] == [(old, "voided"), (new, "active")]
+
+
+def test_voiding_needs_a_reason_and_a_manager(client, site):
+    assert client.post(f"/api/v1/onecode/codes/{site['code']}/void", json={"reason": " "},
+                       headers=site["admin_headers"]).json["code"] == "reason_required"
+    response = client.post(f"/api/v1/onecode/codes/{site['code']}/void", json={"reason": "遗失"},
+                           headers=site["officer_headers"])
+    assert (response.status_code, response.json["code"]) == (403, "not_code_manager")
+
+
+def test_a_change_to_the_device_reaches_the_cached_card(client, site):
+    assert client.get(f"/api/v1/scan/{site['code']}").json["card"]["use_unit_name"] == "演示扫码商场"
+    db.session.get(Equipment, site["elevator"].id).use_status = "suspended"
+    from core import tx
+    tx.commit()
+    assert client.get(f"/api/v1/scan/{site['code']}").json["card"]["status_colour"] == "red"
+
+
+def test_public_scans_are_rate_limited_per_client(client, site, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_RATE_LIMIT_PER_MINUTE", 3)
+    statuses = [client.get(f"/api/v1/scan/{site['code']}").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get(f"/c/{site['code']}")
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) <= 60
