@@ -89,6 +89,8 @@ class Equipment(TimestampMixin, db.Model):
     use_status: Mapped[str] = mapped_column(String(24), nullable=False, default="not_in_use", index=True)
     registration_status: Mapped[str] = mapped_column(String(16), nullable=False, default="unregistered")
     safety_officer_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    # Stopped at once for a serious hazard (Order 74); only the 安全总监 restores it.
+    hazard_stopped: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     manufacture_date: Mapped[date | None] = mapped_column(Date)
     design_life_years: Mapped[int | None] = mapped_column(Integer)

@@ -93,7 +93,7 @@ def app(fake_wechat, tmp_path_factory):
     )
     app = create_app(config)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.session.remove()
     yield app
     with app.app_context():
