@@ -2,7 +2,7 @@
 and the status colour.
 
 Colour: green, inspection in date; yellow, due within INSPECTION_DUE_SOON_DAYS or
-not yet known; red, overdue or not in use (停用, 报废, ...).
+not yet known; red, overdue, not in use (停用, 报废, ...) or stopped for a serious hazard.
 """
 from __future__ import annotations
 
@@ -40,9 +40,12 @@ def lookup(code: str) -> Lookup:
     return Lookup("ok" if row.status == "active" else "voided", row.equipment_id)
 
 
-def status_colour(use_status: str, next_due: date | None, today: date | None = None) -> tuple[str, str]:
+def status_colour(use_status: str, next_due: date | None, hazard_stopped: bool = False,
+                  today: date | None = None) -> tuple[str, str]:
     """(colour, Chinese text) for the public card."""
     today = today or business_today()
+    if hazard_stopped:
+        return "red", "存在严重事故隐患，已停止使用"
     if use_status != "in_use":
         return "red", f"设备{USE_STATUSES.get(use_status, use_status)}，请勿使用"
     if next_due is None:
@@ -59,7 +62,8 @@ def public_card(code: str, equipment_id: int) -> dict[str, Any]:
     use_unit, maintainer = aliased(Unit), aliased(Unit)
     row = db.session.execute(
         select(Equipment.catalogue_code, CatalogueEntry.name.label("category"), CatalogueEntry.kind_code,
-               Equipment.registration_cert_no, Equipment.use_status, Equipment.last_inspection_date,
+               Equipment.registration_cert_no, Equipment.use_status, Equipment.hazard_stopped,
+               Equipment.last_inspection_date,
                Equipment.last_inspection_conclusion, Equipment.next_due_date, Equipment.next_due_type,
                Equipment.address, Equipment.legacy_use_unit_name,
                use_unit.name.label("use_unit_name"), maintainer.name.label("maintenance_unit_name"),
@@ -69,7 +73,7 @@ def public_card(code: str, equipment_id: int) -> dict[str, Any]:
         .outerjoin(maintainer, maintainer.id == Equipment.maintenance_unit_id)
         .where(Equipment.id == equipment_id)
     ).one()
-    colour, text = status_colour(row.use_status, row.next_due_date)
+    colour, text = status_colour(row.use_status, row.next_due_date, row.hazard_stopped)
     elevator = row.kind_code == "3000"
     return {
         "code": code,

@@ -35,6 +35,7 @@ def test_the_public_card_answers_without_login_and_carries_no_personal_data(clie
     ({"next_due_date": business_today() - timedelta(days=1)}, "red"),
     ({"use_status": "suspended"}, "red"),
     ({"next_due_date": None}, "yellow"),
+    ({"hazard_stopped": True}, "red"),
 ])
 def test_the_status_colour_follows_inspection_and_use_status(client, site, change, colour):
     db.session.execute(update(Equipment).where(Equipment.id == site["elevator"].id).values(**change))
