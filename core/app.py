@@ -36,6 +36,8 @@ def create_app(config: Config | None = None) -> Flask:
     register_blueprints(app, api)
     import web
     app.register_blueprint(web.blp)
+    import bot
+    app.register_blueprint(bot.blp)
 
     from jobs.commands import register_commands
     register_commands(app)

@@ -106,6 +106,25 @@ class Config:
         # Idempotency keys are kept this long.
         self.IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 48)
 
+        # Notifications and the bot.
+        # Platform template -> subscribe-message template, as JSON (see README); empty: inbox only.
+        self.WECHAT_SUBSCRIBE_TEMPLATES = _env("WECHAT_SUBSCRIBE_TEMPLATES", "{}")
+        self.NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 10)
+        self.NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 60)
+        self.NOTIFY_RETRY_MAX_SECONDS = _int("NOTIFY_RETRY_MAX_SECONDS", 3600)
+        self.NOTIFY_SWEEP_BATCH = _int("NOTIFY_SWEEP_BATCH", 500)
+        self.NOTIFY_ALERT_THRESHOLD = _int("NOTIFY_ALERT_THRESHOLD", 5)
+        # The mini program's message push (开发管理 - 消息推送), safe mode, JSON.
+        self.WECHAT_PUSH_TOKEN = _env("WECHAT_PUSH_TOKEN", "demo-push-token")
+        self.WECHAT_PUSH_AES_KEY = _env("WECHAT_PUSH_AES_KEY", "ZGVtby1taW5pYXBwLXB1c2gtYWVzLWtleS0zMmJ5dGU")
+        # The WeCom app's callback (接收消息), for the ops commands.
+        self.WECOM_CALLBACK_TOKEN = _env("WECOM_CALLBACK_TOKEN", "demo-wecom-token")
+        self.WECOM_CALLBACK_AES_KEY = _env("WECOM_CALLBACK_AES_KEY", "ZGVtby13ZWNvbS1jYWxsYmFjay1hZXMta2V5LTMyYnk")
+        # WeCom user ids allowed to give ops commands; empty: every member who can see the app.
+        self.WECOM_OPS_USERS = _list("WECOM_OPS_USERS")
+        self.BOT_PUSH_MAX_AGE_SECONDS = _int("BOT_PUSH_MAX_AGE_SECONDS", 300)
+        self.BOT_OPS_PHONE = _env("BOT_OPS_PHONE", "029-85736598、029-85736599")
+
         # OpenAPI (flask-smorest).
         self.API_TITLE = "陕西省特种设备智慧监管平台 API"
         self.API_VERSION = "v1"

@@ -7,10 +7,23 @@ from core.api import Api
 
 
 def register_blueprints(app: Flask, api: Api) -> None:
-    from miniapp_api import audit, auth, health, me, uploads
+    from miniapp_api import audit, auth, health, me, onecode, uploads
+    from miniapp_api.equipment import applications as equipment_applications
+    from miniapp_api.equipment import claims as equipment_claims, imports as equipment_imports
     from miniapp_api.equipment import records as equipment_records
     from miniapp_api.orgs import people, regions, units
 
     app.register_blueprint(health.blp)
-    for module in (auth, me, regions, units, people, uploads, audit, equipment_records):
+    for module in (auth, me, regions, units, people, uploads, audit, equipment_records, onecode,
+                   equipment_applications, equipment_claims, equipment_imports):
+        api.register_blueprint(module.blp)
+    from miniapp_api import notify
+    api.register_blueprint(notify.blp)
+    api.register_blueprint(notify.ops_blp)
+    from miniapp_api import findings
+    from miniapp_api.checks import appointments as checks_appointments, daily as checks_daily
+    for module in (checks_appointments, checks_daily, findings):
+        api.register_blueprint(module.blp)
+    from miniapp_api.checks import compliance as checks_compliance, reports as checks_reports
+    for module in (checks_reports, checks_compliance):
         api.register_blueprint(module.blp)

@@ -153,6 +153,17 @@ def _region_codes(person: Person) -> frozenset[str] | None:
     return codes
 
 
+def identity_for(person: Person, client: str, ip: str | None = None, session_id: str | None = None) -> Identity:
+    """The Identity a person acts with (a request's, or a CLI or demo script's)."""
+    unit = person.unit
+    return Identity(
+        person_id=person.id, unit_id=unit.id, unit_kind=unit.kind, unit_status=unit.status, name=person.name,
+        roles=frozenset(person.role_codes), region_code=unit.region_code,
+        region_level=unit.region.supervision_level, region_codes=_region_codes(person),
+        session_id=session_id, client=client, ip=ip,
+    )
+
+
 def load_identity(session_id: str, ip: str | None) -> Identity | None:
     """Resolve a token's session to the caller; None when expired, revoked or inactive."""
     session = db.session.get(AuthSession, session_id)
@@ -161,13 +172,7 @@ def load_identity(session_id: str, ip: str | None) -> Identity | None:
     person = db.session.get(Person, session.person_id)
     if person is None or person.status != "active" or person.unit.status == "disabled":
         return None
-    unit = person.unit
-    return Identity(
-        person_id=person.id, unit_id=unit.id, unit_kind=unit.kind, unit_status=unit.status, name=person.name,
-        roles=frozenset(person.role_codes), region_code=unit.region_code,
-        region_level=unit.region.supervision_level, region_codes=_region_codes(person),
-        session_id=session.id, client=session.client, ip=ip,
-    )
+    return identity_for(person, session.client, ip, session.id)
 
 
 # -- WeChat ---------------------------------------------------------------------

@@ -199,13 +199,17 @@ def review_unit(identity: Identity, unit: Unit, action: str, note: str | None = 
     unit.reviewed_at = utcnow()
     db.session.flush()
     audit.record(identity.audit_context(), f"unit.{action}", "unit", unit.id, before, snapshot(unit))
-    admins = db.session.scalars(select(Person).join(PersonRole).where(
-        Person.unit_id == unit.id, Person.status == "active", PersonRole.role == "unit_admin"))
     text = f"您单位「{unit.name}」的注册申请已{ACTION_LABELS[action]}。" + (f"原因：{note}" if note else "")
-    for admin in admins:
-        notify.queue_message(admin.id, f"unit_{action}", f"单位{ACTION_LABELS[action]}", text,
-                             {"unit_id": unit.id})
+    tell_admins(unit.id, f"unit_{action}", f"单位{ACTION_LABELS[action]}", text, {"unit_id": unit.id})
     return unit
+
+
+def tell_admins(unit_id: int, template: str, title: str, text: str, data: dict) -> None:
+    """A message to every active admin of a unit, through the outbox."""
+    admins = db.session.scalars(select(Person).join(PersonRole).where(
+        Person.unit_id == unit_id, Person.status == "active", PersonRole.role == "unit_admin"))
+    for admin in admins:
+        notify.queue_message(admin.id, template, title, text, data)
 
 
 def require_unit_admin(identity: Identity, unit: Unit) -> None:

@@ -1,6 +1,6 @@
 """checks: appointments, checklists, daily checks, weekly and monthly, findings
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 09:19:47.664236
 
@@ -17,7 +17,7 @@ CHECKLISTS_JSON = Path(__file__).resolve().parent.parent / "data" / "default_che
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '0005'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None

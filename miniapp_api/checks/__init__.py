@@ -1,0 +1,1 @@
+"""Routes of the `checks` domain (两个规定), one module per sub-resource."""

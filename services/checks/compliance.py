@@ -1,0 +1,257 @@
+"""Compliance figures of the two regulations for regulators, by unit and by region.
+
+Market regulators treat 日管控 / 周排查 / 月调度 and the rectification of what they find as key
+items of their inspections (Order 74, 总局令第74号). Per use unit with equipment in use:
+- appointment: a current 安全总监 and 安全员 (appointments, active people) for every kind it uses;
+- daily checks: checks done / expected device-days (`periods` defines both);
+- weekly reports: submitted / (kinds used x weeks of the window that are over);
+- monthly minutes: submitted / (kinds used x months of the window that are over);
+- findings open at the end of the window, and of those, overdue.
+A unit falls behind when an appointment is missing or a rate is below the threshold.
+
+Every figure comes from a handful of GROUP BY queries over the whole scope; units and
+regions are assembled from their rows, never by querying per unit.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import case, func, or_, select
+
+from core.auth import Identity
+from core.errors import Forbidden, InvalidInput
+from core.extensions import db
+from core.scoping import region_in_scope
+from models.checks import Appointment, DailyCheck, MonthlyMinutes, WeeklyReport
+from models.equipment import CatalogueEntry, Equipment
+from models.findings import Finding
+from models.orgs import Person, Region, Unit
+from services.checks import appointments, periods
+from services.orgs import regions
+
+MAX_WINDOW_DAYS = 366
+POSTS = ("safety_director", "safety_officer")
+REASONS = {"appointments_missing": "未配齐安全总监、安全员", "daily_checks_low": "日管控完成率低",
+           "weekly_reports_low": "周排查报告提交率低", "monthly_minutes_low": "月调度纪要提交率低"}
+
+
+@dataclass
+class Tally:
+    """Counts of one unit, or summed over a region."""
+
+    units: int = 0
+    units_appointed: int = 0
+    units_behind: int = 0
+    daily_expected: int = 0
+    daily_done: int = 0
+    weekly_expected: int = 0
+    weekly_submitted: int = 0
+    monthly_expected: int = 0
+    monthly_submitted: int = 0
+    open_findings: int = 0
+    overdue_findings: int = 0
+    kinds: set[str] = field(default_factory=set)
+    missing_kinds: list[str] = field(default_factory=list)
+
+    def add(self, other: "Tally") -> None:
+        for name in ("units", "units_appointed", "units_behind", "daily_expected", "daily_done", "weekly_expected",
+                     "weekly_submitted", "monthly_expected", "monthly_submitted", "open_findings",
+                     "overdue_findings"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def rates(self) -> dict[str, Any]:
+        return {"appointment_rate": periods.ratio(self.units_appointed, self.units),
+                "daily_rate": periods.ratio(self.daily_done, self.daily_expected),
+                "weekly_rate": periods.ratio(self.weekly_submitted, self.weekly_expected),
+                "monthly_rate": periods.ratio(self.monthly_submitted, self.monthly_expected)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"units": self.units, "units_appointed": self.units_appointed, "units_behind": self.units_behind,
+                "daily_expected": self.daily_expected, "daily_done": self.daily_done,
+                "weekly_expected": self.weekly_expected, "weekly_submitted": self.weekly_submitted,
+                "monthly_expected": self.monthly_expected, "monthly_submitted": self.monthly_submitted,
+                "open_findings": self.open_findings, "overdue_findings": self.overdue_findings, **self.rates()}
+
+
+# -- the window and the scope -----------------------------------------------------------------------
+
+def window(date_from: date | None, date_to: date | None, today: date) -> periods.Period:
+    """Default: the 30 days ending yesterday. Counted through the earlier of `date_to` and today."""
+    end = date_to or today - timedelta(days=1)
+    start = date_from or end - timedelta(days=29)
+    if start > end:
+        raise InvalidInput.field("date_from", "开始日期不能晚于结束日期。", code="period_invalid")
+    if start > today:
+        raise InvalidInput.field("date_from", "开始日期不能晚于今天。", code="period_not_started")
+    if (end - start).days >= MAX_WINDOW_DAYS:
+        raise InvalidInput.field("date_to", f"统计区间不能超过 {MAX_WINDOW_DAYS} 天。", code="period_too_long")
+    return periods.Period(start, end, today)
+
+
+def _scope(identity: Identity, region_code: str | None) -> tuple[Any, Region | None]:
+    """(WHERE clause on Unit/Region, the root region or None for a unit's own view)."""
+    if identity.is_regulator or identity.is_ops:
+        code = region_code or identity.region_code or db.session.scalar(
+            select(Region.code).where(Region.supervision_parent_code.is_(None)).limit(1))
+        if not region_in_scope(code, identity):
+            raise Forbidden("只能查看本辖区的统计。", code="region_out_of_scope")
+        root = regions.get_region(code)
+        return or_(Region.path == root.path, Region.path.startswith(root.path + "/")), root
+    if identity.unit_id is None:
+        raise Forbidden()
+    return Unit.id == identity.unit_id, None
+
+
+def _joined(stmt, unit_id_col, where):
+    return (stmt.join(Unit, Unit.id == unit_id_col).join(Region, Region.code == Unit.region_code).where(where))
+
+
+# -- the aggregate queries --------------------------------------------------------------------------
+
+def _devices(where, period: periods.Period) -> list[Any]:
+    """(unit, its region, kind, first counted day, devices), grouped."""
+    inner = _joined(select(Unit.id.label("unit_id"), Unit.name.label("unit_name"), Unit.region_code,
+                           Region.name.label("region_name"), Region.path.label("region_path"),
+                           CatalogueEntry.kind_code, periods.effective_start(period.start).label("counted_from"))
+                    .select_from(Equipment).join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code),
+                    Equipment.use_unit_id, where).where(periods.in_use_clause()).subquery()
+    cols = [inner.c.unit_id, inner.c.unit_name, inner.c.region_code, inner.c.region_name, inner.c.region_path,
+            inner.c.kind_code, inner.c.counted_from]
+    return db.session.execute(select(*cols, func.count()).group_by(*cols)).all()
+
+
+def _checks_done(where, period: periods.Period) -> dict[int, int]:
+    stmt = _joined(select(Equipment.use_unit_id, func.count(DailyCheck.id)).select_from(DailyCheck)
+                   .join(Equipment, Equipment.id == DailyCheck.equipment_id)
+                   .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code),
+                   Equipment.use_unit_id, where)
+    stmt = stmt.where(periods.in_use_clause(), periods.check_counts_clause(period.start, period.through))
+    return dict(db.session.execute(stmt.group_by(Equipment.use_unit_id)).all())
+
+
+def _posts_held(where, period: periods.Period) -> set[tuple[int, str, str]]:
+    stmt = _joined(select(Appointment.unit_id, Appointment.kind_code, Appointment.role).distinct()
+                   .join(Person, Person.id == Appointment.person_id), Appointment.unit_id, where)
+    stmt = stmt.where(Appointment.role.in_(POSTS), Person.status == "active",
+                      appointments.current_clause(period.through))
+    return set(db.session.execute(stmt).all())
+
+
+def _submitted(model, period_col, values: list[date], where) -> dict[tuple[int, str], int]:
+    if not values:
+        return {}
+    stmt = _joined(select(model.unit_id, model.kind_code, func.count()), model.unit_id, where)
+    stmt = stmt.where(model.status == "submitted", period_col.in_(values))
+    return {(u, k): n for u, k, n in db.session.execute(stmt.group_by(model.unit_id, model.kind_code)).all()}
+
+
+def _findings(where, period: periods.Period) -> dict[int, tuple[int, int]]:
+    overdue = func.sum(case((periods.overdue_clause(period.through), 1), else_=0))
+    stmt = _joined(select(Finding.unit_id, func.count(), overdue), Finding.unit_id, where)
+    stmt = stmt.where(periods.open_at_end_clause(period.through)).group_by(Finding.unit_id)
+    return {u: (n, int(o or 0)) for u, n, o in db.session.execute(stmt).all()}
+
+
+def _due_periods(period: periods.Period) -> tuple[list[date], list[date]]:
+    """Mondays of the window's weeks and first days of its months whose report is due."""
+    mondays = [m for m in periods.weeks_of(period.start, period.end) if periods.week_due(m, period.today)]
+    months, first = [], period.start.replace(day=1)
+    while first <= period.end:
+        month = periods.month_period(first, period.today)
+        if period.start <= month.end <= period.end and periods.month_due(first, period.today):
+            months.append(first)
+        first = month.end + timedelta(days=1)
+    return mondays, months
+
+
+# -- assembling -----------------------------------------------------------------------------------------
+
+def _unit_tallies(where, period: periods.Period, threshold: float) -> tuple[dict[int, Tally], dict[int, dict]]:
+    info: dict[int, dict[str, Any]] = {}
+    tallies: dict[int, Tally] = defaultdict(Tally)
+    for row in _devices(where, period):
+        info.setdefault(row.unit_id, {"unit_id": row.unit_id, "unit_name": row.unit_name,
+                                      "region_code": row.region_code, "region_name": row.region_name,
+                                      "region_path": row.region_path})
+        tally = tallies[row.unit_id]
+        tally.kinds.add(row.kind_code)
+        tally.daily_expected += periods.device_days({row.counted_from: row[-1]}, period)
+    if not tallies:
+        return {}, {}
+    done, held = _checks_done(where, period), _posts_held(where, period)
+    mondays, months = _due_periods(period)
+    weekly = _submitted(WeeklyReport, WeeklyReport.week_start, mondays, where)
+    monthly = _submitted(MonthlyMinutes, MonthlyMinutes.month, months, where)
+    findings = _findings(where, period)
+    for unit_id, t in tallies.items():
+        t.units = 1
+        t.missing_kinds = sorted(k for k in t.kinds if any((unit_id, k, p) not in held for p in POSTS))
+        t.units_appointed = 0 if t.missing_kinds else 1
+        t.daily_done = done.get(unit_id, 0)
+        t.weekly_expected, t.monthly_expected = len(t.kinds) * len(mondays), len(t.kinds) * len(months)
+        t.weekly_submitted = sum(weekly.get((unit_id, k), 0) for k in t.kinds)
+        t.monthly_submitted = sum(monthly.get((unit_id, k), 0) for k in t.kinds)
+        t.open_findings, t.overdue_findings = findings.get(unit_id, (0, 0))
+        t.units_behind = 1 if behind_reasons(t, threshold) else 0
+    return dict(tallies), info
+
+
+def behind_reasons(tally: Tally, threshold: float) -> list[str]:
+    """Why a unit fell behind (codes of REASONS), in a stable order."""
+    rates = tally.rates()
+    reasons = ["appointments_missing"] if tally.missing_kinds else []
+    for rate, code in (("daily_rate", "daily_checks_low"), ("weekly_rate", "weekly_reports_low"),
+                       ("monthly_rate", "monthly_minutes_low")):
+        if rates[rate] is not None and rates[rate] < threshold:
+            reasons.append(code)
+    return reasons
+
+
+def _child_of(root: Region, path: str) -> str:
+    """The region directly under `root` (in supervision) that `path` lies in; root itself if none."""
+    rest = path[len(root.path):].lstrip("/")
+    return rest.split("/", 1)[0] if rest else root.code
+
+
+def figures(identity: Identity, *, today: date, region_code: str | None = None, date_from: date | None = None,
+            date_to: date | None = None, group_by: str = "unit", threshold: float | None = None,
+            behind_only: bool = False) -> dict[str, Any]:
+    """The compliance figures in the caller's scope (a regulator's subtree; a unit: itself).
+
+    Raises Forbidden `region_out_of_scope`, InvalidInput for the window.
+    """
+    threshold = current_app.config.get("CHECKS_BEHIND_THRESHOLD", 0.8) if threshold is None else threshold
+    period = window(date_from, date_to, today)
+    where, root = _scope(identity, region_code)
+    tallies, info = _unit_tallies(where, period, threshold)
+    totals = Tally()
+    for t in tallies.values():
+        totals.add(t)
+    result: dict[str, Any] = {
+        "region_code": root.code if root else None, "region_name": root.name if root else None,
+        "date_from": period.start, "date_to": period.end, "through": period.through,
+        "group_by": group_by if root else "unit", "threshold": threshold, "totals": totals.as_dict()}
+    if result["group_by"] == "region":
+        children = {r.code: r.name for r in regions.list_regions(root.code)} or {root.code: root.name}
+        by_region: dict[str, Tally] = {code: Tally() for code in children}
+        for unit_id, t in tallies.items():
+            by_region.setdefault(_child_of(root, info[unit_id]["region_path"]), Tally()).add(t)
+        result["items"] = [{"region_code": code, "region_name": children.get(code, root.name), **t.as_dict()}
+                           for code, t in sorted(by_region.items())]
+        return result
+    rows = []
+    for unit_id, t in tallies.items():
+        reasons = behind_reasons(t, threshold)
+        if behind_only and not reasons:
+            continue
+        row = {k: v for k, v in info[unit_id].items() if k != "region_path"}
+        rows.append({**row, **t.as_dict(), "kinds": sorted(t.kinds), "missing_appointment_kinds": t.missing_kinds,
+                     "behind": bool(reasons), "behind_reasons": reasons,
+                     "behind_reason_labels": [REASONS[r] for r in reasons]})
+    rows.sort(key=lambda r: (r["daily_rate"] is None, r["daily_rate"] or 0, r["unit_id"]))
+    result["items"] = rows
+    return result

@@ -1,0 +1,216 @@
+"""Safety findings: one record for every problem found, traced to its source and its fix.
+
+Hazard escalation (Order 74, the use-unit chapters, e.g. art. 70 for elevators):
+- 一般事故隐患 (`general`): the 安全员 fixes it at once or notifies the maintenance unit
+  (`immediate_action`), and the rectification has a deadline; the unit's 安全员 or 安全总监
+  closes it with a note.
+- 严重事故隐患 (`serious`): the equipment is stopped at once (`Equipment.hazard_stopped`, the
+  public card turns red) and the 安全总监 is told; only the 安全总监 closes it, with evidence,
+  which restores the device once no other open serious finding remains on it.
+`major` (重大, GB 45067-2024) is handled as `serious`.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, select
+
+from core import audit
+from core.auth import Identity
+from core.errors import Forbidden, InvalidInput, RuleViolation
+from core.extensions import db
+from core.scoping import scoped
+from core.storage import StoredFile
+from core.timeutil import business_today, utcnow
+from models.equipment import Equipment
+from models.findings import SEVERITIES, Finding
+from models.orgs import Person, PersonRole
+from services import notify
+from services.checks import appointments
+
+STOPPING_SEVERITIES = frozenset({"serious", "major"})
+IMMEDIATE_ACTIONS = {"fixed": "已当场处理", "maintenance_notified": "已通知维保单位", "stopped": "已停止使用"}
+CLOSE_ROLES = {"general": ("safety_officer", "safety_director")}
+DIRECTOR_ROLES = ("safety_director",)
+# The explicit state machine: (status, action) -> new status.
+TRANSITIONS = {("open", "close"): "closed"}
+DEFAULT_DEADLINE_DAYS = 7
+MAX_FILES = 9
+
+
+def snapshot(finding: Finding) -> dict[str, Any]:
+    return {"source_type": finding.source_type, "source_id": finding.source_id,
+            "equipment_id": finding.equipment_id, "unit_id": finding.unit_id, "severity": finding.severity,
+            "item_key": finding.item_key, "status": finding.status, "deadline": finding.deadline,
+            "immediate_action": finding.immediate_action, "closed_by_person_id": finding.closed_by_person_id,
+            "closing_note": finding.closing_note, "closing_evidence_ids": finding.closing_evidence_ids}
+
+
+def _apply(finding: Finding, action: str) -> None:
+    target = TRANSITIONS.get((finding.status, action))
+    if target is None:
+        raise RuleViolation("该隐患已整改完毕，不能重复操作。", code="finding_closed")
+    finding.status = target
+
+
+def default_deadline(today: date) -> date:
+    """Today plus FINDING_GENERAL_DEADLINE_DAYS (default 7): the rectification deadline of a 一般 finding."""
+    return today + timedelta(days=int(current_app.config.get("FINDING_GENERAL_DEADLINE_DAYS",
+                                                             DEFAULT_DEADLINE_DAYS)))
+
+
+def require_unit_files(unit_id: int, file_ids: list[str], field: str) -> list[str]:
+    """Uploaded files (photos, evidence) must be the unit's own uploads."""
+    ids = list(dict.fromkeys(file_ids or []))
+    if len(ids) > MAX_FILES:
+        raise InvalidInput.field(field, f"最多上传 {MAX_FILES} 个文件。", code="too_many_files")
+    if ids:
+        found = set(db.session.scalars(select(StoredFile.id).where(StoredFile.id.in_(ids),
+                                                                   StoredFile.owner_unit_id == unit_id)))
+        if len(found) != len(ids):
+            raise InvalidInput.field(field, "文件不存在或不属于本单位，请重新上传。", code="file_invalid")
+    return ids
+
+
+def directors_for(unit_id: int, kind_code: str | None) -> list[int]:
+    """The 安全总监(s) to tell: those appointed for the kind, else every 安全总监 of the unit."""
+    appointed = appointments.appointed_person_ids(unit_id, "safety_director", kind_code)
+    if appointed:
+        return appointed
+    return list(db.session.scalars(
+        select(Person.id).join(PersonRole).where(Person.unit_id == unit_id, Person.status == "active",
+                                                 PersonRole.role == "safety_director").order_by(Person.id)))
+
+
+def open_finding(identity: Identity, equipment: Equipment, *, source_type: str, source_id: int, severity: str,
+                 description: str, item_key: str | None = None, photo_ids: list[str] | None = None,
+                 immediate_action: str | None = None, deadline: date | None = None,
+                 today: date | None = None) -> Finding:
+    """Open a finding on a device; a serious one stops it at once and tells the 安全总监 (Order 74).
+
+    A general finding needs `immediate_action` (fixed / maintenance_notified); its deadline
+    defaults to FINDING_GENERAL_DEADLINE_DAYS. Raises InvalidInput. Queues
+    `serious_finding_opened` to the directors (outbox) for a serious one.
+    """
+    if severity not in SEVERITIES:
+        raise InvalidInput.field("severity", "隐患等级应为一般或严重。", code="severity_invalid")
+    today = today or business_today()
+    if severity in STOPPING_SEVERITIES:
+        immediate_action = "stopped"
+    elif immediate_action not in ("fixed", "maintenance_notified"):
+        raise InvalidInput.field("immediate_action", "一般隐患须当场处理或通知维保单位，请选择处理方式。",
+                                 code="immediate_action_required")
+    else:
+        deadline = deadline or default_deadline(today)
+    if deadline is not None and deadline < today:
+        raise InvalidInput.field("deadline", "整改期限不能早于今天。", code="deadline_invalid")
+    finding = Finding(source_type=source_type, source_id=source_id, equipment_id=equipment.id,
+                      unit_id=equipment.use_unit_id, region_code=equipment.region_code, severity=severity,
+                      item_key=item_key, description=description, photo_ids=photo_ids or [], status="open",
+                      deadline=deadline, immediate_action=immediate_action,
+                      reported_by_person_id=identity.person_id, closing_evidence_ids=[])
+    db.session.add(finding)
+    db.session.flush()
+    audit.record(identity.audit_context(), "finding.open", "finding", finding.id, None, snapshot(finding))
+    if severity in STOPPING_SEVERITIES:
+        _stop(identity, equipment, finding)
+    return finding
+
+
+def _lock(equipment_id: int) -> Equipment:
+    """The device, reloaded under a row lock: stopping and restoring it are serialised."""
+    return db.session.scalars(select(Equipment).where(Equipment.id == equipment_id)
+                              .with_for_update(of=Equipment).execution_options(populate_existing=True)).one()
+
+
+def _stop(identity: Identity, equipment: Equipment, finding: Finding) -> None:
+    """Stop the device for the hazard and tell its unit's 安全总监(s)."""
+    equipment = _lock(equipment.id)
+    if not equipment.hazard_stopped:
+        equipment.hazard_stopped = True
+        db.session.flush()
+        audit.record(identity.audit_context(), "equipment.hazard_stop", "equipment", equipment.id,
+                     {"hazard_stopped": False}, {"hazard_stopped": True, "finding_id": finding.id})
+    place = equipment.address or equipment.equipment_code or f"设备 {equipment.id}"
+    for person_id in directors_for(equipment.use_unit_id, equipment.catalogue.kind_code):
+        notify.queue_message(
+            person_id, "serious_finding_opened", "发现严重事故隐患，设备已停用",
+            f"{place}：{finding.description}。设备已立即停止使用，请安全总监分析处置并在消除隐患后恢复。",
+            {"finding_id": finding.id, "equipment_id": equipment.id},
+            dedupe_key=f"serious-finding:{finding.id}:{person_id}")
+
+
+def require_closer(identity: Identity, finding: Finding) -> None:
+    """General: the unit's 安全员 or 安全总监; serious: only the 安全总监 (Order 74)."""
+    roles = CLOSE_ROLES.get(finding.severity, DIRECTOR_ROLES)
+    if identity.unit_id != finding.unit_id or identity.unit_status != "approved" or not identity.has_role(*roles):
+        if finding.severity in STOPPING_SEVERITIES:
+            raise Forbidden("严重事故隐患只能由本单位安全总监确认消除。", code="director_required")
+        raise Forbidden("只有本单位的安全员或安全总监可以确认整改。", code="not_finding_closer")
+
+
+def close_finding(identity: Identity, finding: Finding, note: str, evidence_ids: list[str] | None) -> Finding:
+    """Close a rectified finding; closing the last open serious one on a device restores it.
+
+    Raises Forbidden, InvalidInput (`closing_note_required`, `evidence_required`, `file_invalid`)
+    and RuleViolation `finding_closed`.
+    """
+    require_closer(identity, finding)
+    if finding.status != "open":
+        raise RuleViolation("该隐患已整改完毕，不能重复操作。", code="finding_closed")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput.field("note", "请填写整改情况。", code="closing_note_required")
+    evidence = require_unit_files(finding.unit_id, evidence_ids or [], "evidence_ids")
+    if finding.severity in STOPPING_SEVERITIES and not evidence:
+        raise InvalidInput.field("evidence_ids", "严重事故隐患须上传整改证明材料。", code="evidence_required")
+    before = snapshot(finding)
+    _apply(finding, "close")
+    finding.closed_by_person_id = identity.person_id
+    finding.closed_at = utcnow()
+    finding.closing_note = note
+    finding.closing_evidence_ids = evidence
+    db.session.flush()
+    audit.record(identity.audit_context(), "finding.close", "finding", finding.id, before, snapshot(finding))
+    if finding.severity in STOPPING_SEVERITIES and finding.equipment_id is not None:
+        _restore_if_clear(identity, finding)
+    return finding
+
+
+def _restore_if_clear(identity: Identity, finding: Finding) -> None:
+    equipment = _lock(finding.equipment_id)
+    still_open = db.session.scalar(select(Finding.id).where(
+        Finding.equipment_id == equipment.id, Finding.status == "open",
+        Finding.severity.in_(STOPPING_SEVERITIES)).limit(1))
+    if equipment.hazard_stopped and still_open is None:
+        equipment.hazard_stopped = False
+        db.session.flush()
+        audit.record(identity.audit_context(), "equipment.hazard_restore", "equipment", equipment.id,
+                     {"hazard_stopped": True}, {"hazard_stopped": False, "finding_id": finding.id})
+
+
+def is_overdue(finding: Finding, today: date | None = None) -> bool:
+    return finding.status == "open" and finding.deadline is not None and finding.deadline < (today or business_today())
+
+
+def for_source(source_type: str, source_id: int) -> list[Finding]:
+    return list(db.session.scalars(select(Finding).where(Finding.source_type == source_type,
+                                                         Finding.source_id == source_id).order_by(Finding.id)))
+
+
+def list_findings_stmt(identity: Identity, *, status: str | None = None, severity: str | None = None,
+                       equipment_id: int | None = None, unit_id: int | None = None, overdue: bool | None = None,
+                       source_type: str | None = None) -> Select:
+    """Findings the identity may see (its unit's, or a regulator's region), newest first."""
+    stmt = scoped(select(Finding), Finding, identity)
+    for column, value in ((Finding.status, status), (Finding.severity, severity),
+                          (Finding.equipment_id, equipment_id), (Finding.unit_id, unit_id),
+                          (Finding.source_type, source_type)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if overdue is not None:
+        late = (Finding.status == "open") & Finding.deadline.is_not(None) & (Finding.deadline < business_today())
+        stmt = stmt.where(late if overdue else ~late)
+    return stmt.order_by(Finding.id.desc())

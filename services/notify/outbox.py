@@ -1,0 +1,176 @@
+"""Writing messages to the outbox, in the caller's transaction, and reading the inbox.
+
+Every message is one row per channel. A row is delivered by `jobs.notify.deliver_message`,
+enqueued after the commit; when that enqueue is lost (Redis down) the periodic sweep
+finds the row by its status and `next_attempt_at`. A dedupe key makes a reminder go out once.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import NotFound, RuleViolation
+from core.extensions import db
+from core.timeutil import utcnow
+from core.tx import enqueue_after_commit
+from models.notify import CHANNELS, OutboxMessage
+from services.notify import subscriptions
+
+DELIVER_JOB = "jobs.notify.deliver_message"
+MAX_KEY_LENGTH = 128
+
+
+def channel_key(dedupe_key: str | None, suffix: str) -> str | None:
+    """The dedupe key of a message's copy on another channel (hashed if it would be too long)."""
+    if not dedupe_key:
+        return None
+    key = f"{dedupe_key}:{suffix}"
+    if len(key) > MAX_KEY_LENGTH:
+        key = f"sha1:{hashlib.sha1(key.encode('utf-8')).hexdigest()}:{suffix}"
+    return key
+
+
+def _write(channel: str, template: str, title: str, body: str, *, data: dict | None = None,
+           recipient_person_id: int | None = None, recipient_address: str | None = None,
+           dedupe_key: str | None = None) -> OutboxMessage | None:
+    """Insert one row and schedule its delivery; None when the dedupe key was already used.
+
+    The insert runs in a savepoint, so two transactions racing on one key end
+    with one row and no error for the loser.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if dedupe_key and len(dedupe_key) > MAX_KEY_LENGTH:
+        raise ValueError("dedupe_key is longer than 128 characters")
+    if dedupe_key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+        return None
+    message = OutboxMessage(channel=channel, recipient_person_id=recipient_person_id,
+                            recipient_address=recipient_address, template=template, title=title[:128],
+                            body=body, data=data or {}, dedupe_key=dedupe_key, status="pending", attempts=0,
+                            created_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        if not dedupe_key:
+            raise
+        return None
+    enqueue_after_commit(DELIVER_JOB, message.id, queue="notify")
+    return message
+
+
+def queue_message(recipient_person_id: int, template: str, title: str, body: str,
+                  data: dict | None = None, dedupe_key: str | None = None,
+                  channel: str = "inbox") -> OutboxMessage | None:
+    """Record a message to a platform user for delivery after commit.
+
+    The in-app inbox always gets it. When a subscribe-message template is
+    configured for `template` (WECHAT_SUBSCRIBE_TEMPLATES), a second row goes to
+    the mini program; it is sent only if the user has an authorisation left
+    for that template, otherwise it ends `skipped` and the inbox alone has it.
+    With a `dedupe_key` already used nothing new is recorded and None is returned.
+    """
+    message = _write(channel, template, title, body, data=data, recipient_person_id=recipient_person_id,
+                     dedupe_key=dedupe_key)
+    if message is not None and channel == "inbox" and subscriptions.template_for(template) is not None:
+        _write("subscribe", template, title, body, data=data, recipient_person_id=recipient_person_id,
+               dedupe_key=channel_key(dedupe_key, "subscribe"))
+    return message
+
+
+def queue_customer_service(openid: str, text: str, *, template: str = "bot_reply", person_id: int | None = None,
+                           dedupe_key: str | None = None, data: dict | None = None) -> OutboxMessage | None:
+    """A customer-service text to a mini-program user (the bot's answers, ops replies)."""
+    return _write("customer_service", template, "客服消息", text, data=data, recipient_person_id=person_id,
+                  recipient_address=openid, dedupe_key=dedupe_key)
+
+
+def queue_ops_group(template: str, title: str, body: str, *, dedupe_key: str | None = None,
+                    data: dict | None = None, robot_key: str | None = None) -> OutboxMessage | None:
+    """A markdown post to the ops WeCom group through its robot (default robot: WECOM_ROBOT_KEY)."""
+    return _write("wecom_robot", template, title, body, data=data, recipient_address=robot_key,
+                  dedupe_key=dedupe_key)
+
+
+def queue_wecom_app(user_ids: list[str] | str, template: str, title: str, body: str, *,
+                    dedupe_key: str | None = None, data: dict | None = None) -> OutboxMessage | None:
+    """A WeCom app message to ops staff by their WeCom user ids."""
+    address = user_ids if isinstance(user_ids, str) else "|".join(user_ids)
+    return _write("wecom_app", template, title, body, data=data, recipient_address=address,
+                  dedupe_key=dedupe_key)
+
+
+# -- the sweep and the ops view ------------------------------------------------------------------
+
+def due_message_ids(now: datetime | None = None, limit: int | None = None) -> list[int]:
+    """Pending messages whose (next) attempt is due, oldest first."""
+    now = now or utcnow()
+    limit = limit or current_app.config["NOTIFY_SWEEP_BATCH"]
+    stmt = (select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending",
+                   or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+            .order_by(OutboxMessage.id).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def pending_message_ids(limit: int = 500) -> list[int]:
+    """Messages still waiting and due, oldest first, for the periodic sweep."""
+    return due_message_ids(limit=limit)
+
+
+def list_messages_stmt(status: str | None = None, channel: str | None = None) -> Select:
+    """Every message (for ops staff), newest first."""
+    stmt = select(OutboxMessage)
+    if status:
+        stmt = stmt.where(OutboxMessage.status == status)
+    if channel:
+        stmt = stmt.where(OutboxMessage.channel == channel)
+    return stmt.order_by(OutboxMessage.id.desc())
+
+
+def retry(message_id: int) -> OutboxMessage:
+    """Put a failed message back in line (ops staff, once the cause is fixed); enqueued after commit."""
+    message = db.session.get(OutboxMessage, message_id, with_for_update=True) if message_id < 2**31 else None
+    if message is None:
+        raise NotFound("未找到该消息。")
+    if message.status != "failed":
+        raise RuleViolation("只有发送失败的消息可以重发。", code="message_not_failed")
+    message.status, message.next_attempt_at, message.attempts = "pending", None, 0
+    db.session.flush()
+    enqueue_after_commit(DELIVER_JOB, message.id, queue="notify")
+    return message
+
+
+# -- the in-app inbox ------------------------------------------------------------------------------
+
+def _inbox_where(person_id: int) -> list[Any]:
+    return [OutboxMessage.recipient_person_id == person_id, OutboxMessage.channel == "inbox",
+            OutboxMessage.status == "sent"]
+
+
+def inbox(person_id: int) -> Select:
+    """A person's delivered messages, newest first (a statement to paginate)."""
+    return select(OutboxMessage).where(*_inbox_where(person_id)).order_by(OutboxMessage.id.desc())
+
+
+def unread_count(person_id: int) -> int:
+    """How many delivered inbox messages the person has not read."""
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(*_inbox_where(person_id), OutboxMessage.read_at.is_(None))) or 0
+
+
+def mark_read(person_id: int, message_ids: list[int] | None = None) -> int:
+    """Mark the person's inbox messages read (all of them without `message_ids`); returns how many.
+
+    Someone else's message ids are ignored, not an error: nothing hints that they exist.
+    """
+    stmt = (update(OutboxMessage).where(*_inbox_where(person_id), OutboxMessage.read_at.is_(None))
+            .values(read_at=utcnow()))
+    if message_ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(message_ids))
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
