@@ -103,6 +103,25 @@ class Config:
         self.PUBLIC_RATE_LIMIT_PER_MINUTE = _int("PUBLIC_RATE_LIMIT_PER_MINUTE", 120)
         self.LABEL_JOB_INLINE_MAX = _int("LABEL_JOB_INLINE_MAX", 0)
 
+        # Risk monitoring: each level's handling deadline in working days (the guidance leaves them to us).
+        self.RISK_DEADLINE_WORKDAYS = {
+            "county": _int("RISK_DEADLINE_WORKDAYS_COUNTY", 5),
+            "city": _int("RISK_DEADLINE_WORKDAYS_CITY", 5),
+            "province": _int("RISK_DEADLINE_WORKDAYS_PROVINCE", 10),
+            "implementing": _int("RISK_DEADLINE_WORKDAYS_IMPLEMENTING", 10),
+        }
+        self.RISK_REMINDER_WORKDAYS_BEFORE = _int("RISK_REMINDER_WORKDAYS_BEFORE", 1)
+        self.RISK_MAX_PHOTOS = _int("RISK_MAX_PHOTOS", 9)
+
+        # The two regulations.
+        self.FINDING_GENERAL_DEADLINE_DAYS = _int("FINDING_GENERAL_DEADLINE_DAYS", 7)
+        self.DAILY_CHECK_SCAN_TTL_SECONDS = _int("DAILY_CHECK_SCAN_TTL_SECONDS", 12 * 3600)
+        self.DAILY_CHECK_REMINDER_HOUR = _int("DAILY_CHECK_REMINDER_HOUR", 17)
+        self.CHECKS_REMINDER_HOUR = _int("CHECKS_REMINDER_HOUR", 9)
+        self.WEEKLY_REPORT_REMINDER_WEEKDAY = _int("WEEKLY_REPORT_REMINDER_WEEKDAY", 4)
+        self.MONTHLY_MINUTES_REMINDER_DAY = _int("MONTHLY_MINUTES_REMINDER_DAY", 25)
+        self.CHECKS_BEHIND_THRESHOLD = float(_env("CHECKS_BEHIND_THRESHOLD", "0.8"))
+
         # Idempotency keys are kept this long.
         self.IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 48)
 

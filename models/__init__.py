@@ -9,11 +9,14 @@ from models.findings import Finding
 from models.notify import OutboxMessage, SubscriptionGrant, Suggestion, SupportTicket
 from models.onecode import CodeJob, EquipmentCode
 from models.orgs import Account, AuthSession, Invitation, Person, PersonRole, Region, Unit, WeChatSession
+from models.risk import (ExpertAssignment, MonitoringPoint, PeriodicRiskReport, Reporter, ReportRating,
+                         RiskReport, RiskReportEvent, TypicalCase)
 
 __all__ = [
     "Account", "Application", "ApplicationEvent", "Appointment", "AuditEntry", "AuthSession", "CatalogueEntry",
     "CertificateSequence", "Checklist", "CodeJob", "DailyCheck", "Equipment", "EquipmentClaim", "EquipmentCode",
-    "EquipmentImport", "Finding", "IdempotencyRecord", "Invitation", "MaintenanceContract", "MonthlyMinutes",
-    "OutboxMessage", "Person", "PersonRole", "Region", "StoredFile", "Suggestion", "SubscriptionGrant",
-    "SupportTicket", "Unit", "WeChatSession", "WeeklyReport",
+    "EquipmentImport", "ExpertAssignment", "Finding", "IdempotencyRecord", "Invitation", "MaintenanceContract",
+    "MonitoringPoint", "MonthlyMinutes", "OutboxMessage", "PeriodicRiskReport", "Person", "PersonRole", "Region",
+    "ReportRating", "Reporter", "RiskReport", "RiskReportEvent", "StoredFile", "Suggestion", "SubscriptionGrant",
+    "SupportTicket", "TypicalCase", "Unit", "WeChatSession", "WeeklyReport",
 ]
