@@ -1,0 +1,60 @@
+"""Demo two-regulations records for the demo mall: appointments, and the past week of daily
+checks by demo-officer on three elevators, with one ordinary finding (fixed on the spot) and,
+yesterday, one serious finding that stopped an elevator (its public code shows red)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.timeutil import SHANGHAI, business_today
+from models.checks import Appointment, Checklist
+from models.equipment import Equipment
+from models.orgs import Unit
+from services.checks import appointments, daily
+from services.demo.equipment import MALL
+from services.demo.orgs import demo_person
+from services.orgs.accounts import identity_for
+
+APPOINTMENTS = (("demo-unit-admin", "principal", None), ("demo-director", "safety_director", "3000"),
+                ("demo-director", "safety_director", "1000"), ("demo-director", "safety_director", "4000"),
+                ("demo-officer", "safety_officer", "3000"))
+
+
+def _answers(items: list[dict], abnormal: dict | None = None) -> list[dict]:
+    answers = [{"item_key": item["key"], "result": "normal"} for item in items]
+    if abnormal:
+        answers[0] = {"item_key": items[0]["key"], "result": "abnormal", **abnormal}
+    return answers
+
+
+def load() -> int:
+    """Appointments and a week of checks, once (skipped when the mall has appointments)."""
+    mall = db.session.scalar(select(Unit).where(Unit.name == MALL))
+    if db.session.scalar(select(Appointment.id).where(Appointment.unit_id == mall.id)):
+        return 0
+    admin = identity_for(demo_person("demo-unit-admin"), "cli")
+    today = business_today()
+    for code, role, kind in APPOINTMENTS:
+        appointments.appoint(admin, mall, {"role": role, "kind_code": kind, "person_id": demo_person(code).id,
+                                           "start_date": today - timedelta(days=30)})
+    officer = identity_for(demo_person("demo-officer"), "cli")
+    items = db.session.scalar(select(Checklist.items).where(Checklist.unit_id.is_(None), Checklist.kind_code == "3000"))
+    elevators = list(db.session.scalars(select(Equipment).where(
+        Equipment.use_unit_id == mall.id, Equipment.catalogue_code == "3110",
+        Equipment.safety_officer_person_id == officer.person_id).order_by(Equipment.id).limit(3)))
+    created = len(APPOINTMENTS)
+    for days_ago in range(7, 0, -1):
+        day = today - timedelta(days=days_ago)
+        noon = datetime.combine(day, time(10, 0), tzinfo=SHANGHAI)
+        for index, elevator in enumerate(elevators):
+            abnormal = None
+            if days_ago == 4 and index == 0:
+                abnormal = {"severity": "general", "immediate_action": "fixed", "note": "应急照明灯不亮，已当场更换灯泡",
+                            "deadline": today + timedelta(days=3)}
+            elif days_ago == 1 and index == 1:
+                abnormal = {"severity": "serious", "note": "轿厢对讲装置无法呼通值班室"}
+            daily.submit(officer, {"equipment_id": elevator.id, "answers": _answers(items, abnormal)}, now=noon)
+            created += 1
+    return created
