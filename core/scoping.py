@@ -22,6 +22,21 @@ from core.extensions import db
 T = TypeVar("T")
 
 
+class ScopedByColumns:
+    """Mixin for a model scoped by two of its own columns: its region and its unit."""
+
+    scope_region_column = "region_code"
+    scope_unit_column = "unit_id"
+
+    @classmethod
+    def scope_region_expr(cls):
+        return getattr(cls, cls.scope_region_column)
+
+    @classmethod
+    def scope_unit_expr(cls):
+        return getattr(cls, cls.scope_unit_column)
+
+
 def scope_clause(model: Any, identity: Identity) -> ColumnElement[bool]:
     """The WHERE clause that limits `model` to what `identity` may see."""
     if not identity.is_authenticated:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import JSONType, TimestampMixin
 from core.extensions import db
+from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
 from models.equipment import Equipment
 from models.orgs import Person
@@ -58,7 +59,7 @@ class Checklist(TimestampMixin, db.Model):
     items: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{"key", "text"}]
 
 
-class DailyCheck(db.Model):
+class DailyCheck(ScopedByColumns, db.Model):
     """One device's daily check (《每日XX安全检查记录》): the Asia/Shanghai day, each item's
     answer, and the scan and submission times as proof of presence."""
 
@@ -81,16 +82,8 @@ class DailyCheck(db.Model):
 
     equipment: Mapped[Equipment] = relationship()
 
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
 
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.unit_id
-
-
-class WeeklyReport(TimestampMixin, db.Model):
+class WeeklyReport(ScopedByColumns, TimestampMixin, db.Model):
     """《每周XX安全排查治理报告》 by the 安全总监: pre-filled with the week's figures, plus analysis."""
 
     __tablename__ = "weekly_reports"
@@ -107,16 +100,8 @@ class WeeklyReport(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
 
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.unit_id
-
-
-class MonthlyMinutes(TimestampMixin, db.Model):
+class MonthlyMinutes(ScopedByColumns, TimestampMixin, db.Model):
     """《每月XX安全调度会议纪要》 by the 主要负责人."""
 
     __tablename__ = "monthly_minutes"
@@ -136,11 +121,3 @@ class MonthlyMinutes(TimestampMixin, db.Model):
     principal_person_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.unit_id

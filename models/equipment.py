@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import JSONType, TimestampMixin
 from core.extensions import db
+from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
 from models.orgs import Region, Unit
 
@@ -52,10 +53,11 @@ class CatalogueEntry(db.Model):
     registration_basis: Mapped[str | None] = mapped_column(String(8))  # device (按台套) / unit (按单位)
 
 
-class Equipment(TimestampMixin, db.Model):
+class Equipment(ScopedByColumns, TimestampMixin, db.Model):
     """A piece of special equipment: its identifiers, units, place, status and inspection dates."""
 
     __tablename__ = "equipment"
+    scope_unit_column = "use_unit_id"
     __table_args__ = (
         Index("ix_equipment_use_unit_status", "use_unit_id", "use_status"),
         Index("ix_equipment_region_due", "region_code", "next_due_date"),
@@ -110,14 +112,6 @@ class Equipment(TimestampMixin, db.Model):
     maintenance_unit: Mapped[Unit | None] = relationship(foreign_keys=[maintenance_unit_id])
     region: Mapped[Region] = relationship()
 
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.use_unit_id
-
 
 APPLICATION_KINDS = {
     "construction_notice": "施工告知",
@@ -148,10 +142,11 @@ APPLICATION_STATUSES = {
 }
 
 
-class Application(TimestampMixin, db.Model):
+class Application(ScopedByColumns, TimestampMixin, db.Model):
     """A lifecycle application on one piece of equipment, reviewed by the registration office."""
 
     __tablename__ = "equipment_applications"
+    scope_unit_column = "applicant_unit_id"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24), nullable=False, index=True)
@@ -179,14 +174,6 @@ class Application(TimestampMixin, db.Model):
     applicant_unit: Mapped[Unit] = relationship()
     events: Mapped[list["ApplicationEvent"]] = relationship(order_by="ApplicationEvent.id",
                                                             cascade="all, delete-orphan")
-
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.applicant_unit_id
 
 
 class ApplicationEvent(db.Model):
@@ -241,7 +228,7 @@ class MaintenanceContract(TimestampMixin, db.Model):
 CLAIM_STATUSES = {"pending": "待确认", "confirmed": "已确认", "refused": "已驳回"}
 
 
-class EquipmentClaim(TimestampMixin, db.Model):
+class EquipmentClaim(ScopedByColumns, TimestampMixin, db.Model):
     """A use unit claiming a historical record (认领), confirmed by the regulator."""
 
     __tablename__ = "equipment_claims"
@@ -259,14 +246,6 @@ class EquipmentClaim(TimestampMixin, db.Model):
     equipment: Mapped[Equipment] = relationship()
     unit: Mapped[Unit] = relationship()
 
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.unit_id
-
 
 IMPORT_STATUSES = {
     "queued": "排队中", "checking": "校验中", "checked": "校验完成", "importing": "导入中",
@@ -274,7 +253,7 @@ IMPORT_STATUSES = {
 }
 
 
-class EquipmentImport(TimestampMixin, db.Model):
+class EquipmentImport(ScopedByColumns, TimestampMixin, db.Model):
     """One uploaded .xlsx of historical equipment: a dry run first, then an all-or-nothing import."""
 
     __tablename__ = "equipment_imports"
@@ -293,11 +272,3 @@ class EquipmentImport(TimestampMixin, db.Model):
     summary: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     created_by_person_id: Mapped[int | None] = mapped_column(Integer)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.unit_id

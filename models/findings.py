@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import JSONType, TimestampMixin
 from core.extensions import db
+from core.scoping import ScopedByColumns
 from models.equipment import Equipment
 
 # 一般 / 严重 事故隐患 (Order 74); 重大 per GB 45067-2024.
@@ -15,7 +16,7 @@ SEVERITIES = {"general": "一般", "serious": "严重", "major": "重大"}
 FINDING_STATUSES = {"open": "待整改", "closed": "已整改"}
 
 
-class Finding(TimestampMixin, db.Model):
+class Finding(ScopedByColumns, TimestampMixin, db.Model):
     __tablename__ = "findings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -39,11 +40,3 @@ class Finding(TimestampMixin, db.Model):
     closing_evidence_ids: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
 
     equipment: Mapped[Equipment | None] = relationship()
-
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.unit_id

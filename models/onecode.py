@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import TimestampMixin
 from core.extensions import db
+from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
 from models.equipment import Equipment
 
@@ -45,10 +46,11 @@ class EquipmentCode(db.Model):
         return select(Equipment.use_unit_id).where(Equipment.id == cls.equipment_id).scalar_subquery()
 
 
-class CodeJob(TimestampMixin, db.Model):
+class CodeJob(ScopedByColumns, TimestampMixin, db.Model):
     """A bulk assignment or label-sheet job for a unit or a region, with progress."""
 
     __tablename__ = "onecode_jobs"
+    scope_unit_column = "requested_by_unit_id"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -62,11 +64,3 @@ class CodeJob(TimestampMixin, db.Model):
     file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_files.id"))
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.requested_by_unit_id

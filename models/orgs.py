@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import JSONType, TimestampMixin
 from core.extensions import db
+from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
 
 REGION_LEVELS = {"province": "省", "city": "市", "county": "县（区）"}
@@ -105,10 +106,11 @@ class Region(db.Model):
         return "city" if self.treat_as_city else self.level
 
 
-class Unit(TimestampMixin, db.Model):
+class Unit(ScopedByColumns, TimestampMixin, db.Model):
     """An enterprise, agency or regulator registered on the platform (单位)."""
 
     __tablename__ = "units"
+    scope_unit_column = "id"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24), nullable=False, index=True)
@@ -137,14 +139,6 @@ class Unit(TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return UNIT_STATUSES.get(self.status, self.status)
-
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.id
 
 
 class Person(TimestampMixin, db.Model):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import JSONType, TimestampMixin
 from core.extensions import db
+from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
 from models.orgs import Person, Unit
 
@@ -36,7 +37,7 @@ REPORT_STATUSES = {
 }
 
 
-class MonitoringPoint(TimestampMixin, db.Model):
+class MonitoringPoint(ScopedByColumns, TimestampMixin, db.Model):
     """A unit designated as a 风险监测点 by a regulator of its region."""
 
     __tablename__ = "risk_points"
@@ -56,14 +57,6 @@ class MonitoringPoint(TimestampMixin, db.Model):
     unit: Mapped[Unit] = relationship()
     manager: Mapped[Person] = relationship()
 
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.unit_id
-
 
 class Reporter(TimestampMixin, db.Model):
     """A 信息报送员 designated by a point (or an expert designated by a city or county bureau)."""
@@ -82,10 +75,11 @@ class Reporter(TimestampMixin, db.Model):
     person: Mapped[Person] = relationship()
 
 
-class RiskReport(TimestampMixin, db.Model):
+class RiskReport(ScopedByColumns, TimestampMixin, db.Model):
     """A piece of risk information, and where it is on its way county → city → province."""
 
     __tablename__ = "risk_reports"
+    scope_unit_column = "reporter_unit_id"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     point_id: Mapped[int] = mapped_column(ForeignKey("risk_points.id"), nullable=False, index=True)
@@ -126,14 +120,6 @@ class RiskReport(TimestampMixin, db.Model):
     reporter: Mapped[Reporter] = relationship()
     events: Mapped[list["RiskReportEvent"]] = relationship(order_by="RiskReportEvent.id",
                                                            cascade="all, delete-orphan")
-
-    @classmethod
-    def scope_region_expr(cls):
-        return cls.region_code
-
-    @classmethod
-    def scope_unit_expr(cls):
-        return cls.reporter_unit_id
 
 
 class RiskReportEvent(db.Model):
