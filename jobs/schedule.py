@@ -39,4 +39,10 @@ SCHEDULE: tuple[Periodic, ...] = (
              description="主要负责人 whose monthly minutes are not in, from the 25th at 09:00 (once a day)"),
     Periodic("jobs.checks.remind_findings", "8 * * * *", queue="notify",
              description="open serious hazards and overdue rectifications, at 09:00 (once a day per person)"),
+    Periodic("jobs.risk.check_deadlines", "0 1 * * *", queue="notify",
+             description="risk reports: reminders before the handling deadline, overdue flags to the holder "
+                         "and the level above, at 09:00 Asia/Shanghai (once per deadline)"),
+    Periodic("jobs.risk.generate_due_periodic_reports", "20 17 * * *", queue="reports",
+             description="risk-assessment reports of the last complete month and quarter, daily at 01:20 "
+                         "Asia/Shanghai: made on the 1st (the quarter's after it ends), later runs add nothing"),
 )

@@ -27,3 +27,10 @@ def register_blueprints(app: Flask, api: Api) -> None:
     from miniapp_api.checks import compliance as checks_compliance, reports as checks_reports
     for module in (checks_reports, checks_compliance):
         api.register_blueprint(module.blp)
+    from miniapp_api.risk import points as risk_points, reports as risk_reports
+    for module in (risk_points, risk_reports):
+        api.register_blueprint(module.blp)
+    from miniapp_api.risk import handling as risk_handling
+    api.register_blueprint(risk_handling.blp)
+    from miniapp_api.risk import insights as risk_insights
+    api.register_blueprint(risk_insights.blp)

@@ -139,6 +139,7 @@ class RiskReportEvent(db.Model):
     deadline: Mapped[date | None] = mapped_column(Date)
     actor_person_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)  # e.g. the consulted agency
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
 

@@ -174,6 +174,7 @@ def upgrade():
     sa.Column('deadline', sa.Date(), nullable=True),
     sa.Column('actor_person_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False, server_default='{}'),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['risk_reports.id'], name=op.f('fk_risk_report_events_report_id_risk_reports'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_report_events'))

@@ -1,0 +1,82 @@
+"""Risk-monitoring jobs (thin: load by id, call a service, commit).
+
+Other parts of the `risk` domain append their job functions at the end of this file.
+"""
+from __future__ import annotations
+
+from core import tx
+from core.extensions import db
+from models.risk import RiskReport
+from services.risk import media
+
+
+def make_thumbnails(report_id: int) -> int:
+    """Thumbnails of a report's photos (queue `default`); made once, so a re-run does nothing.
+
+    The photos themselves were stripped of EXIF/GPS at submission (`services.risk.media`).
+    Returns how many thumbnails were made.
+    """
+    report = db.session.get(RiskReport, report_id)
+    if report is None:
+        return 0
+    made = media.make_thumbnails(list(report.photo_ids or []))
+    tx.commit()
+    return made
+
+
+# -- handling deadlines (services.risk.deadlines) ---------------------------------------------------
+
+def check_deadlines(today: str | None = None) -> int:
+    """Reminders before handling deadlines and overdue flags to the holder and the level above
+    (queue `notify`, daily at 09:00 Asia/Shanghai). Idempotent: every message's dedupe key names the
+    report, holder, deadline date and person, so a second run sends nothing. `today` (ISO date) lets
+    a test or an operator replay a day. Returns how many messages were queued.
+    """
+    from datetime import date
+
+    from services.risk import deadlines
+
+    day = date.fromisoformat(today) if today else None
+    sent = deadlines.send_reminders(day) + deadlines.flag_overdue(day)
+    tx.commit()
+    return sent
+
+
+# -- periodic risk-assessment reports (services.risk.periodic) ---------------------------------------
+
+def generate_periodic_report(report_id: int) -> None:
+    """Make one month's or quarter's risk-assessment report: statistics, PDF with charts, .xlsx
+    (queue `reports`). A failure is recorded on the row (`status` failed, `error`) and re-raised."""
+    from flask import current_app
+
+    from core.errors import AppError
+    from services.risk import periodic
+
+    try:
+        periodic.generate(report_id, current_app.config["LABEL_FONT_PATH"])
+        tx.commit()
+    except AppError as error:  # a reason the requester can read
+        tx.rollback()
+        periodic.fail(report_id, error.message)
+        tx.commit()
+    except Exception:
+        tx.rollback()
+        periodic.fail(report_id, "报告生成失败，请稍后重试或联系运维。")
+        tx.commit()
+        raise
+
+
+def generate_due_periodic_reports(now: str | None = None) -> int:
+    """Daily (queue `reports`): queue the last complete month's report (so on the 1st) and the last
+    complete quarter's (so on the 1st after the quarter), once; later runs find them and queue
+    nothing. Also re-queues a report whose job was lost. `now` (ISO 8601) replays a moment.
+    Returns how many reports were queued."""
+    from datetime import datetime
+
+    from core.timeutil import as_utc, business_today, utcnow
+    from services.risk import periodic
+
+    moment = as_utc(datetime.fromisoformat(now)) if now else utcnow()
+    queued = periodic.queue_due(business_today(moment))
+    tx.commit()
+    return len(queued)
