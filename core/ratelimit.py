@@ -1,52 +1,39 @@
 """Per-client rate limits for public endpoints (fixed one-minute windows in Redis).
 
-Without Redis (the quick start) there is no limit. A client over the limit
-gets 429 with Retry-After.
+The counter is bumped in the same pipeline as the request's other Redis reads
+(see `qr.cache.get`), so a limited endpoint pays no extra round trip. Without
+Redis (the quick start) there is no limit. A client over the limit gets 429
+with Retry-After.
 """
 from __future__ import annotations
 
-import functools
-import logging
 import time
 
 from flask import current_app, request
-from redis.exceptions import RedisError
 
 from core.errors import AppError
-from core.redis import get_redis
-
-log = logging.getLogger(__name__)
 
 
 class TooManyRequests(AppError):
     status, code, message = 429, "too_many_requests", "访问过于频繁，请稍后再试。"
 
 
-def limit_per_minute(bucket: str, setting: str):
-    """Decorate a view: at most `app.config[setting]` requests a minute per client address."""
+def window_key(bucket: str) -> str:
+    """This client's counter for the current minute."""
+    return f"ratelimit:{bucket}:{request.remote_addr}:{int(time.time() // 60)}"
 
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            redis = get_redis()
-            limit = current_app.config[setting]
-            if redis is not None and limit > 0:
-                window = int(time.time() // 60)
-                key = f"ratelimit:{bucket}:{request.remote_addr}:{window}"
-                try:
-                    pipe = redis.pipeline()
-                    pipe.incr(key)
-                    pipe.expire(key, 61)
-                    count = pipe.execute()[0]
-                except RedisError:
-                    log.warning("rate limit skipped: Redis unavailable", exc_info=True)
-                    count = 0
-                if count > limit:
-                    error = TooManyRequests(details={"retry_after": 60 - int(time.time()) % 60})
-                    error.headers = {"Retry-After": str(error.details["retry_after"])}
-                    raise error
-            return view(*args, **kwargs)
 
-        return wrapper
+def count_in(pipe, bucket: str) -> None:
+    """Add this request's count to a Redis pipeline (its INCR result comes first)."""
+    key = window_key(bucket)
+    pipe.incr(key)
+    pipe.expire(key, 61)
 
-    return decorator
+
+def enforce(count: int | None, setting: str) -> None:
+    """Refuse with 429 when `count` passed `app.config[setting]` (0 means no limit)."""
+    limit = current_app.config[setting]
+    if count is not None and limit > 0 and count > limit:
+        error = TooManyRequests(details={"retry_after": 60 - int(time.time()) % 60})
+        error.headers = {"Retry-After": str(error.details["retry_after"])}
+        raise error

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core import ratelimit
 from core.redis import get_redis
 from models.equipment import Equipment
 from models.onecode import EquipmentCode
@@ -31,15 +32,23 @@ def _codes_key(equipment_id: int) -> str:
     return f"onecode:codes:{equipment_id}"
 
 
-def get(code: str) -> dict[str, Any] | None:
+def get(code: str, rate_bucket: str | None = None) -> tuple[int | None, dict[str, Any] | None]:
+    """The cached answer for a code, and this client's request count when `rate_bucket` is given,
+    in one Redis round trip (the public scan's hot path)."""
     redis = get_redis()
     if redis is None:
-        return None
+        return None, None
     try:
-        raw = redis.get(_card_key(code))
+        pipe = redis.pipeline(transaction=False)
+        if rate_bucket:
+            ratelimit.count_in(pipe, rate_bucket)
+        pipe.get(_card_key(code))
+        results = pipe.execute()
     except RedisError:
-        return None
-    return json.loads(raw) if raw else None
+        log.warning("public card cache unavailable", exc_info=True)
+        return None, None
+    raw = results[-1]
+    return (results[0] if rate_bucket else None), (json.loads(raw) if raw else None)
 
 
 def put(code: str, equipment_id: int | None, card: dict[str, Any]) -> None:

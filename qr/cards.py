@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from core.extensions import db
@@ -31,10 +31,25 @@ class Lookup:
     equipment_id: int | None = None
 
 
+# Built once: the hot path only binds parameters.
+_LOOKUP = select(EquipmentCode.status, EquipmentCode.equipment_id).where(EquipmentCode.code == bindparam("code"))
+_USE_UNIT, _MAINTAINER = aliased(Unit, name="use_unit"), aliased(Unit, name="maintainer")
+_CARD = (
+    select(Equipment.catalogue_code, CatalogueEntry.name.label("category"), CatalogueEntry.kind_code,
+           Equipment.registration_cert_no, Equipment.use_status, Equipment.hazard_stopped,
+           Equipment.last_inspection_date, Equipment.last_inspection_conclusion, Equipment.next_due_date,
+           Equipment.next_due_type, Equipment.address, Equipment.legacy_use_unit_name,
+           _USE_UNIT.name.label("use_unit_name"), _MAINTAINER.name.label("maintenance_unit_name"),
+           _MAINTAINER.contact_phone.label("maintenance_unit_phone"))
+    .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
+    .outerjoin(_USE_UNIT, _USE_UNIT.id == Equipment.use_unit_id)
+    .outerjoin(_MAINTAINER, _MAINTAINER.id == Equipment.maintenance_unit_id)
+    .where(Equipment.id == bindparam("equipment_id"))
+)
+
+
 def lookup(code: str) -> Lookup:
-    row = db.session.execute(
-        select(EquipmentCode.status, EquipmentCode.equipment_id).where(EquipmentCode.code == code)
-    ).first()
+    row = db.session.execute(_LOOKUP, {"code": code}).first()
     if row is None:
         return Lookup("unknown")
     return Lookup("ok" if row.status == "active" else "voided", row.equipment_id)
@@ -59,20 +74,7 @@ def status_colour(use_status: str, next_due: date | None, hazard_stopped: bool =
 
 def public_card(code: str, equipment_id: int) -> dict[str, Any]:
     """The public card: no personal data, only what a passer-by needs."""
-    use_unit, maintainer = aliased(Unit), aliased(Unit)
-    row = db.session.execute(
-        select(Equipment.catalogue_code, CatalogueEntry.name.label("category"), CatalogueEntry.kind_code,
-               Equipment.registration_cert_no, Equipment.use_status, Equipment.hazard_stopped,
-               Equipment.last_inspection_date,
-               Equipment.last_inspection_conclusion, Equipment.next_due_date, Equipment.next_due_type,
-               Equipment.address, Equipment.legacy_use_unit_name,
-               use_unit.name.label("use_unit_name"), maintainer.name.label("maintenance_unit_name"),
-               maintainer.contact_phone.label("maintenance_unit_phone"))
-        .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-        .outerjoin(use_unit, use_unit.id == Equipment.use_unit_id)
-        .outerjoin(maintainer, maintainer.id == Equipment.maintenance_unit_id)
-        .where(Equipment.id == equipment_id)
-    ).one()
+    row = db.session.execute(_CARD, {"equipment_id": equipment_id}).one()
     colour, text = status_colour(row.use_status, row.next_due_date, row.hazard_stopped)
     elevator = row.kind_code == "3000"
     return {
@@ -90,7 +92,6 @@ def public_card(code: str, equipment_id: int) -> dict[str, Any]:
         "next_due_type": row.next_due_type,
         "status_colour": colour,
         "status_text": text,
-        "use_status": row.use_status,
         "rescue_phone": current_app.config["RESCUE_PHONE"] if elevator else None,
         "actions": list(PUBLIC_ACTIONS),
     }

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from core.audit import AuditEntry
+from core import ratelimit
 from core.auth import Identity
 from core.errors import AppError, InvalidInput, NotFound
 from core.extensions import db
@@ -40,12 +41,17 @@ class Scan:
     history: list[dict[str, Any]] | None = None
 
 
-def public(raw_code: str) -> tuple[dict[str, Any], int]:
-    """The public card (cached) and the device id; raises for malformed, unknown and voided codes."""
+def public(raw_code: str, rate_bucket: str | None = None) -> tuple[dict[str, Any], int]:
+    """The public card (cached) and the device id; raises for malformed, unknown and voided codes.
+
+    With `rate_bucket`, the client's per-minute limit (PUBLIC_RATE_LIMIT_PER_MINUTE) is counted
+    and enforced in the same Redis round trip as the cache read.
+    """
     code = normalize(raw_code)
     if not is_well_formed(code):
         raise InvalidInput("二维码编号有误，请核对后重新输入。", code="code_malformed", status=400)
-    cached = cache.get(code)
+    count, cached = cache.get(code, rate_bucket)
+    ratelimit.enforce(count, "PUBLIC_RATE_LIMIT_PER_MINUTE")
     if cached is not None:
         if cached.get("voided"):
             raise CodeVoided()
@@ -86,9 +92,9 @@ def history(equipment_id: int, limit: int = 20) -> list[dict[str, Any]]:
              "actor_person_id": e.actor_person_id} for e in db.session.scalars(stmt)]
 
 
-def scan(identity: Identity, raw_code: str) -> Scan:
+def scan(identity: Identity, raw_code: str, rate_bucket: str | None = None) -> Scan:
     """Resolve a scanned code for this caller."""
-    card, equipment_id = public(raw_code)
+    card, equipment_id = public(raw_code, rate_bucket)
     if not identity.is_authenticated:
         return Scan("public", card)
     equipment = db.session.get(Equipment, equipment_id)

@@ -4,18 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from core.errors import AppError
-from core.ratelimit import limit_per_minute
 from qr import resolve
 
 blp = Blueprint("public", __name__, template_folder="templates")
 
 
 @blp.get("/c/<string:code>")
-@limit_per_minute("scan", "PUBLIC_RATE_LIMIT_PER_MINUTE")
 def card_page(code):
-    """The public card as a light mobile page: no scripts, one small inline stylesheet."""
+    """The public card as a light mobile page: no scripts, one small inline stylesheet. Rate limited."""
     try:
-        card, _ = resolve.public(code)
+        card, _ = resolve.public(code, rate_bucket="scan")
     except AppError as error:
-        return render_template("public/message.html", title=error.message, code=code), error.status
+        page = render_template("public/message.html", title=error.message, code=code)
+        return page, error.status, getattr(error, "headers", None) or {}
     return render_template("public/card.html", card=card, rescue_phone=current_app.config["RESCUE_PHONE"])
