@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, Response
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import tx
 from core.api import api
@@ -43,6 +44,8 @@ def create_app(config: Config | None = None) -> Flask:
     register_commands(app)
 
     app.after_request(_commit_or_rollback)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     return app
 
 

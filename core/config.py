@@ -46,6 +46,8 @@ class Config:
         self.REDIS_URL = _env("REDIS_URL")
         self.RQ_DEFAULT_TIMEOUT = _int("RQ_DEFAULT_TIMEOUT", 300)
         self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For (the client address, for rate limits).
+        self.PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
 
         # WeChat: every call goes through wechatpy to these base URLs.
         self.WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "http://127.0.0.1:8001/")

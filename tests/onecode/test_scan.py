@@ -123,3 +123,15 @@ def test_public_scans_are_rate_limited_per_client(client, site, app, monkeypatch
     limited = client.get(f"/c/{site['code']}")
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) <= 60
+
+
+def test_behind_a_proxy_the_limit_counts_the_forwarded_client(site, app, monkeypatch):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    monkeypatch.setitem(app.config, "PUBLIC_RATE_LIMIT_PER_MINUTE", 2)
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1))
+    client = app.test_client()
+    url = f"/api/v1/scan/{site['code']}"
+    first = [client.get(url, headers={"X-Forwarded-For": "198.51.100.1"}).status_code for _ in range(3)]
+    other = client.get(url, headers={"X-Forwarded-For": "198.51.100.2"}).status_code
+    assert (first, other) == ([200, 200, 429], 200)
