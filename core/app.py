@@ -6,6 +6,7 @@ import logging
 from flask import Flask, Response
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from core import tx
 from core.api import api
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = DatabaseInt
     app.config.from_object(config or Config())
     app.json.ensure_ascii = False
 
@@ -47,6 +49,15 @@ def create_app(config: Config | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     return app
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:...>` in URLs matches only ids a database INTEGER can hold: a larger one is a 404,
+    not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _migrations_dir():

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from core.auth import Identity, require_login
-from core.errors import NotFound
 from core.idempotency import idempotent
 from core.pagination import paginate
 from miniapp_api.schemas.risk.handling import (ExpertPoolSchema, HandlingResultSchema, HandlingSummaryPageSchema,
@@ -24,12 +23,7 @@ from services.risk import access, assessment, deadlines, experts, handling, simi
 
 blp = Blueprint("risk_handling", __name__, url_prefix="/api/v1/risk", description="风险信息逐级处置与专家评估")
 
-_MAX_ID = 2**31 - 1
-
-
 def _load(identity: Identity, report_id: int) -> RiskReport:
-    if report_id > _MAX_ID:
-        raise NotFound("未找到该风险信息。", code="risk_report_not_found")
     return access.get_visible(identity, report_id)
 
 
@@ -42,8 +36,6 @@ def _result(identity: Identity, report: RiskReport) -> dict:
 def get_handling(report_id):
     """Where the report is, its path, and the actions the caller may take now."""
     identity = require_login()
-    if report_id > _MAX_ID:
-        raise NotFound("未找到该风险信息。", code="risk_report_not_found")
     return _result(identity, handling.load_for_agency(identity, report_id))
 
 
@@ -108,8 +100,6 @@ def consult_agency(data, report_id):
 def agency_opinion(data, report_id):
     """The consulted agency's opinion, by its staff or recorded by the city."""
     identity = require_login()
-    if report_id > _MAX_ID:
-        raise NotFound("未找到该风险信息。", code="risk_report_not_found")
     report = handling.load_for_agency(identity, report_id)
     return _result(identity, handling.agency_opinion(identity, report, data["opinion"], data["agency_unit_id"]))
 

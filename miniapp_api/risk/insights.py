@@ -6,7 +6,6 @@ import io
 from flask import send_file
 from flask_smorest import Blueprint
 
-from core import tx
 from core.auth import require_login
 from core.idempotency import idempotent
 from core.pagination import Page, paginate
@@ -57,7 +56,6 @@ def request_periodic(data):
     poll the report until `status` is `done`."""
     row, _ = periodic.request_report(require_login(), data["period_type"], data["period"].strip(),
                                      business_today())
-    tx.commit()
     return row
 
 
@@ -97,7 +95,6 @@ def create_case(data):
     """Write a closed report up as a draft case (the province, the centre, or a regulator that handled it)."""
     identity = require_login()
     case = cases.create_case(identity, data.pop("report_id"), data)
-    tx.commit()
     return cases.describe(identity, [case])[0]
 
 
@@ -115,7 +112,6 @@ def update_case(data, case_id):
     """Edit a draft (its author, the province or the centre)."""
     identity = require_login()
     case = cases.update_case(identity, cases.get_case(identity, case_id), data)
-    tx.commit()
     return cases.describe(identity, [case])[0]
 
 
@@ -126,7 +122,6 @@ def publish_case(case_id):
     """Publish a draft to every regulator (the province or the centre)."""
     identity = require_login()
     case = cases.publish_case(identity, cases.get_case(identity, case_id))
-    tx.commit()
     return cases.describe(identity, [case])[0]
 
 
@@ -140,7 +135,6 @@ def rate_report(data, report_id):
     """An expert or the centre rates a closed report: quality 1-5 and adopted; once per rater.
     Points: quality × 2 + 5 if adopted."""
     rating = recognition.rate(require_login(), report_id, data["quality"], data["adopted"])
-    tx.commit()
     return rating
 
 
@@ -157,7 +151,6 @@ def get_recognition(args):
     """The period's ranking of reporters or points (the province, the centre, a point's own manager);
     a view naming reporters of other units is audited."""
     result = recognition.ranking(require_login(), args["period"].strip(), args["by"])
-    tx.commit()
     return result
 
 
@@ -166,5 +159,4 @@ def get_recognition(args):
 def export_recognition(args):
     """The period's commendation list (表彰名单) as .xlsx (the province and the centre; audited)."""
     data, filename = recognition.commendation_xlsx(require_login(), args["period"].strip())
-    tx.commit()
     return send_file(io.BytesIO(data), mimetype=MIMETYPES["xlsx"], as_attachment=True, download_name=filename)

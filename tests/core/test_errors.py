@@ -57,3 +57,9 @@ def test_query_parameter_out_of_range_is_422(client, regulator):
     headers = regulator("610113")
     body = assert_envelope(client.get("/api/v1/units?page=0", headers=headers), 422, "validation_error")
     assert "page" in body["details"]["fields"]
+
+
+def test_an_id_beyond_the_database_integer_range_is_404_not_500(client, regulator):
+    headers = regulator("610113")
+    for path in ("/api/v1/units/99999999999", "/api/v1/equipment/99999999999", "/api/v1/risk/reports/99999999999"):
+        assert_envelope(client.get(path, headers=headers), 404, "not_found")
