@@ -17,9 +17,9 @@ from core.timeutil import SHANGHAI, as_utc, business_today, utcnow
 from services.checks import reminders
 
 
-def _run(now: str | None, hour_setting: str, default_hour: int, *steps: Callable) -> int:
+def _run(now: str | None, hour_setting: str, *steps: Callable) -> int:
     moment = as_utc(datetime.fromisoformat(now)) if now else utcnow()
-    if moment.astimezone(SHANGHAI).hour != int(current_app.config.get(hour_setting, default_hour)):
+    if moment.astimezone(SHANGHAI).hour != current_app.config[hour_setting]:
         return 0
     today = business_today(moment)
     sent = sum(step(today) for step in steps)
@@ -29,20 +29,20 @@ def _run(now: str | None, hour_setting: str, default_hour: int, *steps: Callable
 
 def remind_daily_checks(now: str | None = None) -> int:
     """At DAILY_CHECK_REMINDER_HOUR (17:00): each 安全员 with devices not yet checked today."""
-    return _run(now, "DAILY_CHECK_REMINDER_HOUR", 17, reminders.daily_checks_due)
+    return _run(now, "DAILY_CHECK_REMINDER_HOUR", reminders.daily_checks_due)
 
 
 def remind_weekly_reports(now: str | None = None) -> int:
     """At CHECKS_REMINDER_HOUR (09:00), Friday to Sunday: 安全总监 whose weekly report is not in."""
-    return _run(now, "CHECKS_REMINDER_HOUR", 9, reminders.weekly_reports_due)
+    return _run(now, "CHECKS_REMINDER_HOUR", reminders.weekly_reports_due)
 
 
 def remind_monthly_minutes(now: str | None = None) -> int:
     """At CHECKS_REMINDER_HOUR (09:00), from the 25th: 主要负责人 whose monthly minutes are not in."""
-    return _run(now, "CHECKS_REMINDER_HOUR", 9, reminders.monthly_minutes_due)
+    return _run(now, "CHECKS_REMINDER_HOUR", reminders.monthly_minutes_due)
 
 
 def remind_findings(now: str | None = None) -> int:
     """At CHECKS_REMINDER_HOUR (09:00): serious hazards still open (the 安全总监) and
     rectifications past their deadline (the reporter and the 安全总监)."""
-    return _run(now, "CHECKS_REMINDER_HOUR", 9, reminders.serious_findings_open, reminders.overdue_findings)
+    return _run(now, "CHECKS_REMINDER_HOUR", reminders.serious_findings_open, reminders.overdue_findings)

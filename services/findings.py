@@ -36,7 +36,6 @@ CLOSE_ROLES = {"general": ("safety_officer", "safety_director")}
 DIRECTOR_ROLES = ("safety_director",)
 # The explicit state machine: (status, action) -> new status.
 TRANSITIONS = {("open", "close"): "closed"}
-DEFAULT_DEADLINE_DAYS = 7
 MAX_FILES = 9
 
 
@@ -57,8 +56,7 @@ def _apply(finding: Finding, action: str) -> None:
 
 def default_deadline(today: date) -> date:
     """Today plus FINDING_GENERAL_DEADLINE_DAYS (default 7): the rectification deadline of a 一般 finding."""
-    return today + timedelta(days=int(current_app.config.get("FINDING_GENERAL_DEADLINE_DAYS",
-                                                             DEFAULT_DEADLINE_DAYS)))
+    return today + timedelta(days=current_app.config["FINDING_GENERAL_DEADLINE_DAYS"])
 
 
 def require_unit_files(unit_id: int, file_ids: list[str], field: str) -> list[str]:

@@ -224,7 +224,7 @@ def figures(identity: Identity, *, today: date, region_code: str | None = None, 
 
     Raises Forbidden `region_out_of_scope`, InvalidInput for the window.
     """
-    threshold = current_app.config.get("CHECKS_BEHIND_THRESHOLD", 0.8) if threshold is None else threshold
+    threshold = current_app.config["CHECKS_BEHIND_THRESHOLD"] if threshold is None else threshold
     period = window(date_from, date_to, today)
     where, root = _scope(identity, region_code)
     tallies, info = _unit_tallies(where, period, threshold)

@@ -40,7 +40,6 @@ from services.checks import checklists
 CHECKER_ROLES = ("safety_officer", "safety_director")
 UNIT_VIEW_ROLES = ("safety_director", "unit_admin", "principal")
 SCAN_SALT = "daily-check-scan"
-DEFAULT_SCAN_TTL_SECONDS = 12 * 3600
 
 
 def snapshot(check: DailyCheck) -> dict[str, Any]:
@@ -86,7 +85,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _scan_ttl() -> int:
-    return int(current_app.config.get("DAILY_CHECK_SCAN_TTL_SECONDS", DEFAULT_SCAN_TTL_SECONDS))
+    return current_app.config["DAILY_CHECK_SCAN_TTL_SECONDS"]
 
 
 def scan(identity: Identity, raw_code: str, now: datetime | None = None) -> ScanResult:

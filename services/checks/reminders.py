@@ -115,7 +115,7 @@ def weekly_reports_due(today: date) -> int:
     """Remind the 安全总监 of each kind whose report for this week is not submitted (周排查),
     from the configured weekday (WEEKLY_REPORT_REMINDER_WEEKDAY, 4 = Friday) to Sunday.
     Key: `checks:weekly_due:<person>:<date>`."""
-    if today.weekday() < current_app.config.get("WEEKLY_REPORT_REMINDER_WEEKDAY", 4):
+    if today.weekday() < current_app.config["WEEKLY_REPORT_REMINDER_WEEKDAY"]:
         return 0
     monday = today - timedelta(days=today.weekday())
     done = set(db.session.execute(select(WeeklyReport.unit_id, WeeklyReport.kind_code).where(
@@ -129,7 +129,7 @@ def monthly_minutes_due(today: date) -> int:
     """Remind the 主要负责人 whose minutes for this month are not submitted (月调度), from the
     configured day (MONTHLY_MINUTES_REMINDER_DAY, 25) to the month's end.
     Key: `checks:monthly_due:<person>:<date>`."""
-    if today.day < current_app.config.get("MONTHLY_MINUTES_REMINDER_DAY", 25):
+    if today.day < current_app.config["MONTHLY_MINUTES_REMINDER_DAY"]:
         return 0
     first = today.replace(day=1)
     done = set(db.session.execute(select(MonthlyMinutes.unit_id, MonthlyMinutes.kind_code).where(
