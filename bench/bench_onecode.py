@@ -5,8 +5,9 @@ On a database of 1,000,000 coded devices (`bench/onecode_data.py`), under gunico
 
 - the bare Flask JSON endpoint (`bench/bare_app.py`), served by the same gunicorn command;
 - the public scan `GET /api/v1/scan/<code>` and the public page `GET /c/<code>`, each request for
-  a random code out of 20,000 drawn from the database. *Warmed*: one pass over those codes first,
-  so every measured request is a cache hit. *Cold*: codes taken in turn from a pool never asked
+  a random code out of 20,000 drawn from the database. *Warmed*: one pass over those codes through
+  each endpoint first (the scan caches the cards, the page its rendered HTML), so every measured
+  request is a cache hit. *Cold*: codes taken in turn from a pool never asked
   before, so every measured request misses the cache and reads PostgreSQL.
 
 The bare endpoint and the warmed scan and page are measured in interleaved rounds (bare, JSON,
@@ -359,7 +360,7 @@ def http_benchmarks(workdir: Path) -> None:
         note(f"warm pass: {hot:,} codes through /api/v1/scan/ in {seconds:.1f} s "
              f"({hot / seconds:,.0f} req/s, all misses); {redis_keys():,} cards cached (TTL {ttl} s)")
         seconds = warm_pass(app, "/c/", hot_codes)
-        note(f"warm pass: {hot:,} codes through /c/ in {seconds:.1f} s (cache hits)")
+        note(f"warm pass: {hot:,} codes through /c/ in {seconds:.1f} s (cards cached, pages rendered and cached)")
 
         results: dict[str, list[WrkResult]] = {"bare": [], "json": [], "page": []}
         round_seconds = 3 * (SECONDS + WARMUP_SECONDS + 2) + 20
@@ -369,8 +370,8 @@ def http_benchmarks(workdir: Path) -> None:
                 # card expires (and turns a measured hit into a miss) during this round.
                 redis_flush()
                 warmed_at = time.monotonic()
-                seconds = warm_pass(app, "/api/v1/scan/", hot_codes)
-                note(f"re-warmed before the cards' TTL ran out ({seconds:.1f} s)")
+                seconds = warm_pass(app, "/api/v1/scan/", hot_codes) + warm_pass(app, "/c/", hot_codes)
+                note(f"re-warmed cards and pages before their TTL ran out ({seconds:.1f} s)")
             note(f"round {round_no} of {ROUNDS} (warmed: random codes out of {hot:,}, all cached)")
             for name, server in (("bare", bare), ("json", app), ("page", app)):
                 results[name].append(measure(name, server, scripts[name]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response
+from flask.sessions import SessionInterface
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -23,6 +24,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseInt
     app.config.from_object(config or Config())
     app.json.ensure_ascii = False
+    app.session_interface = NoCookieSession()
 
     db.init_app(app)
     import models  # noqa: F401  (every model registered before migrations look)
@@ -49,6 +51,17 @@ def create_app(config: Config | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     return app
+
+
+class NoCookieSession(SessionInterface):
+    """Callers authenticate with bearer tokens (core.auth); Flask's signed-cookie session is never
+    used, so no request pays for opening or saving one."""
+
+    def open_session(self, app: Flask, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        return None
 
 
 class DatabaseInt(IntegerConverter):

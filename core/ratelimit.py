@@ -1,7 +1,7 @@
 """Per-client rate limits for public endpoints (fixed one-minute windows in Redis).
 
-The counter is bumped in the same pipeline as the request's other Redis reads
-(see `qr.cache.get`), so a limited endpoint pays no extra round trip. Without
+The counter is bumped in the same Redis call as the request's cache read
+(see `qr.cache.read`), so a limited endpoint pays no extra round trip. Without
 Redis (the quick start) there is no limit. A client over the limit gets 429
 with Retry-After.
 """
@@ -13,6 +13,8 @@ from flask import current_app, request
 
 from core.errors import AppError
 
+WINDOW_TTL_SECONDS = 61  # a window's counter outlives its minute by a second
+
 
 class TooManyRequests(AppError):
     status, code, message = 429, "too_many_requests", "访问过于频繁，请稍后再试。"
@@ -21,13 +23,6 @@ class TooManyRequests(AppError):
 def window_key(bucket: str) -> str:
     """This client's counter for the current minute."""
     return f"ratelimit:{bucket}:{request.remote_addr}:{int(time.time() // 60)}"
-
-
-def count_in(pipe, bucket: str) -> None:
-    """Add this request's count to a Redis pipeline (its INCR result comes first)."""
-    key = window_key(bucket)
-    pipe.incr(key)
-    pipe.expire(key, 61)
 
 
 def enforce(count: int | None, setting: str) -> None:

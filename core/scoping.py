@@ -7,7 +7,9 @@
 
 A scoped model names its region and unit with two class methods,
 `scope_region_expr()` and `scope_unit_expr()`; every list and detail query
-goes through `scoped()` / `get_in_scope()`.
+goes through `scoped()` / `get_in_scope()`. A model that two units see (an
+inspection application: the applicant and the agency) may instead define
+`scope_unit_clause(unit_id)`, returning the whole unit-side condition.
 """
 from __future__ import annotations
 
@@ -45,6 +47,9 @@ def scope_clause(model: Any, identity: Identity) -> ColumnElement[bool]:
         if identity.region_codes is None:
             return true()
         return model.scope_region_expr().in_(sorted(identity.region_codes))
+    unit_clause = getattr(model, "scope_unit_clause", None)
+    if unit_clause is not None:
+        return unit_clause(identity.unit_id)
     return model.scope_unit_expr() == identity.unit_id
 
 

@@ -34,3 +34,5 @@ def register_blueprints(app: Flask, api: Api) -> None:
     api.register_blueprint(risk_handling.blp)
     from miniapp_api.risk import insights as risk_insights
     api.register_blueprint(risk_insights.blp)
+    from miniapp_api import inspection
+    api.register_blueprint(inspection.blp)

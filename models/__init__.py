@@ -6,6 +6,7 @@ from models.checks import Appointment, Checklist, DailyCheck, MonthlyMinutes, We
 from models.equipment import (Application, ApplicationEvent, CatalogueEntry, CertificateSequence, Equipment,
                               EquipmentClaim, EquipmentImport, MaintenanceContract)
 from models.findings import Finding
+from models.inspection import InspectionApplication, InspectionApplicationEvent
 from models.notify import OutboxMessage, SubscriptionGrant, Suggestion, SupportTicket
 from models.onecode import CodeJob, EquipmentCode
 from models.orgs import Account, AuthSession, Invitation, Person, PersonRole, Region, Unit, WeChatSession
@@ -15,7 +16,8 @@ from models.risk import (ExpertAssignment, MonitoringPoint, PeriodicRiskReport, 
 __all__ = [
     "Account", "Application", "ApplicationEvent", "Appointment", "AuditEntry", "AuthSession", "CatalogueEntry",
     "CertificateSequence", "Checklist", "CodeJob", "DailyCheck", "Equipment", "EquipmentClaim", "EquipmentCode",
-    "EquipmentImport", "ExpertAssignment", "Finding", "IdempotencyRecord", "Invitation", "MaintenanceContract",
+    "EquipmentImport", "ExpertAssignment", "Finding", "IdempotencyRecord", "InspectionApplication",
+    "InspectionApplicationEvent", "Invitation", "MaintenanceContract",
     "MonitoringPoint", "MonthlyMinutes", "OutboxMessage", "PeriodicRiskReport", "Person", "PersonRole", "Region",
     "ReportRating", "Reporter", "RiskReport", "RiskReportEvent", "StoredFile", "Suggestion", "SubscriptionGrant",
     "SupportTicket", "TypicalCase", "Unit", "WeChatSession", "WeeklyReport",

@@ -1,4 +1,4 @@
-"""What a scan shows: the public card, built with one Core query (the hot path),
+"""What a scan shows: the public card, built with one Core query (on a cache miss),
 and the status colour.
 
 Colour: green, inspection in date; yellow, due within INSPECTION_DUE_SOON_DAYS or
@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import aliased
 
 from core.extensions import db
@@ -24,35 +24,42 @@ PUBLIC_ACTIONS = ("report_problem", "complain")
 
 
 @dataclass(frozen=True)
-class Lookup:
-    """A code's state: `ok` with its equipment id, `voided`, or `unknown`."""
+class Found:
+    """A code's state: `ok` with its device and public card, `voided` with its device, or `unknown`."""
 
     state: str
     equipment_id: int | None = None
+    card: dict[str, Any] | None = None
 
 
-# Built once: the hot path only binds parameters.
-_LOOKUP = select(EquipmentCode.status, EquipmentCode.equipment_id).where(EquipmentCode.code == bindparam("code"))
+# Built once: the hot path only binds parameters. One statement finds the code, its device and
+# everything the public card shows.
 _USE_UNIT, _MAINTAINER = aliased(Unit, name="use_unit"), aliased(Unit, name="maintainer")
 _CARD = (
-    select(Equipment.catalogue_code, CatalogueEntry.name.label("category"), CatalogueEntry.kind_code,
+    select(EquipmentCode.status.label("code_status"), EquipmentCode.equipment_id, Equipment.catalogue_code,
+           CatalogueEntry.name.label("category"), CatalogueEntry.kind_code,
            Equipment.registration_cert_no, Equipment.use_status, Equipment.hazard_stopped,
            Equipment.last_inspection_date, Equipment.last_inspection_conclusion, Equipment.next_due_date,
            Equipment.next_due_type, Equipment.address, Equipment.legacy_use_unit_name,
            _USE_UNIT.name.label("use_unit_name"), _MAINTAINER.name.label("maintenance_unit_name"),
            _MAINTAINER.contact_phone.label("maintenance_unit_phone"))
+    .select_from(EquipmentCode)
+    .join(Equipment, Equipment.id == EquipmentCode.equipment_id)
     .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
     .outerjoin(_USE_UNIT, _USE_UNIT.id == Equipment.use_unit_id)
     .outerjoin(_MAINTAINER, _MAINTAINER.id == Equipment.maintenance_unit_id)
-    .where(Equipment.id == bindparam("equipment_id"))
+    .where(EquipmentCode.code == bindparam("code"))
 )
 
 
-def lookup(code: str) -> Lookup:
-    row = db.session.execute(_LOOKUP, {"code": code}).first()
+def load(code: str) -> Found:
+    """The code's state and, for an active code, its public card (one query)."""
+    row = db.session.execute(_CARD, {"code": code}).first()
     if row is None:
-        return Lookup("unknown")
-    return Lookup("ok" if row.status == "active" else "voided", row.equipment_id)
+        return Found("unknown")
+    if row.code_status != "active":
+        return Found("voided", row.equipment_id)
+    return Found("ok", row.equipment_id, public_card(code, row))
 
 
 def status_colour(use_status: str, next_due: date | None, hazard_stopped: bool = False,
@@ -72,9 +79,9 @@ def status_colour(use_status: str, next_due: date | None, hazard_stopped: bool =
     return "green", "在检验有效期内"
 
 
-def public_card(code: str, equipment_id: int) -> dict[str, Any]:
-    """The public card: no personal data, only what a passer-by needs."""
-    row = db.session.execute(_CARD, {"equipment_id": equipment_id}).one()
+def public_card(code: str, row: Row) -> dict[str, Any]:
+    """The public card from a `_CARD` row: a fixed list of fields, no personal data, only what a
+    passer-by needs."""
     colour, text = status_colour(row.use_status, row.next_due_date, row.hazard_stopped)
     elevator = row.kind_code == "3000"
     return {

@@ -1,7 +1,7 @@
 """Server-rendered pages: the public scan page (what a phone camera opens)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template
 
 from core.errors import AppError
 from qr import resolve
@@ -11,10 +11,15 @@ blp = Blueprint("public", __name__, template_folder="templates")
 
 @blp.get("/c/<string:code>")
 def card_page(code):
-    """The public card as a light mobile page: no scripts, one small inline stylesheet. Rate limited."""
+    """The public card as a light mobile page: no scripts, one small inline stylesheet. Cached as
+    rendered; rate limited."""
     try:
-        card, _ = resolve.public(code, rate_bucket="scan")
+        page = resolve.public_page(code, _render_card, rate_bucket="scan")
     except AppError as error:
         page = render_template("public/message.html", title=error.message, code=code)
         return page, error.status, getattr(error, "headers", None) or {}
+    return Response(page, mimetype="text/html")
+
+
+def _render_card(card: dict) -> str:
     return render_template("public/card.html", card=card, rescue_phone=current_app.config["RESCUE_PHONE"])

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from core.schemas import InputSchema, OutputSchema
 from miniapp_api.schemas.equipment.records import EquipmentSchema, EquipmentSummarySchema
+from miniapp_api.schemas.inspection import AgencyPendingApplicationSchema
 
 
 class PublicCardSchema(OutputSchema):
@@ -42,6 +43,12 @@ class UnitScanSchema(PublicScanSchema):
     actions = fields.Function(lambda s: [*s.card["actions"], "report_risk", "view_record"])
 
 
+class AgencyScanSchema(PublicScanSchema):
+    equipment = fields.Nested(EquipmentSummarySchema)
+    application = fields.Nested(AgencyPendingApplicationSchema)
+    actions = fields.Function(lambda s: [*s.card["actions"], "view_application"])
+
+
 class HistorySchema(OutputSchema):
     at = fields.DateTime()
     action = fields.String()
@@ -56,7 +63,7 @@ class RegulatorScanSchema(PublicScanSchema):
 
 
 SCAN_SCHEMAS = {"public": PublicScanSchema(), "reporter": ReporterScanSchema(), "unit": UnitScanSchema(),
-                "regulator": RegulatorScanSchema()}
+                "agency": AgencyScanSchema(), "regulator": RegulatorScanSchema()}
 
 
 class CodeSchema(OutputSchema):

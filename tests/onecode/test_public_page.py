@@ -20,7 +20,23 @@ def test_the_public_page_shows_the_card_in_chinese_without_scripts(client, site)
     assert len(response.data) < 8000  # one small page, loads fast on a phone
 
 
+def test_the_cached_page_follows_changes_to_the_device(client, site):
+    from core import tx
+    from core.extensions import db
+    from core.redis import get_redis
+    from models.equipment import Equipment
+    from qr import cache
+
+    assert "在检验有效期内" in client.get(f"/c/{site['code']}").get_data(as_text=True)
+    assert get_redis().exists(cache.page_key(site["code"]))  # the second view is served as rendered
+    db.session.get(Equipment, site["elevator"].id).use_status = "suspended"
+    tx.commit()
+    html = client.get(f"/c/{site['code']}").get_data(as_text=True)
+    assert "请勿使用" in html and "在检验有效期内" not in html
+
+
 def test_the_public_page_answers_voided_and_mistyped_codes(client, site):
+    assert client.get(f"/c/{site['code']}").status_code == 200  # cached before it is voided
     client.post(f"/api/v1/onecode/codes/{site['code']}/void", json={"reason": "遗失"}, headers=site["admin_headers"])
     voided = client.get(f"/c/{site['code']}")
     assert voided.status_code == 410 and "此码已作废" in voided.get_data(as_text=True)

@@ -135,3 +135,41 @@ def test_behind_a_proxy_the_limit_counts_the_forwarded_client(site, app, monkeyp
     first = [client.get(url, headers={"X-Forwarded-For": "198.51.100.1"}).status_code for _ in range(3)]
     other = client.get(url, headers={"X-Forwarded-For": "198.51.100.2"}).status_code
     assert (first, other) == ([200, 200, 429], 200)
+
+
+@pytest.fixture
+def agency_with_application(client, site, make_unit, make_person, auth_headers):
+    """An inspection agency and the use unit's pending periodic-inspection application to it."""
+    agency = make_unit("inspection", "610100", name="扫码测试检验院")
+    inspector_headers = auth_headers(make_person(agency, "inspector"))
+    body = {"equipment_id": site["elevator"].id, "agency_unit_id": agency.id, "inspection_type": "periodic",
+            "requested_date": (business_today() + timedelta(days=20)).isoformat(),
+            "contact_name": "王五", "contact_phone": "13900001111"}
+    response = client.post("/api/v1/inspection/applications", json=body, headers=site["admin_headers"])
+    assert response.status_code == 201, response.json
+    return {"unit": agency, "headers": inspector_headers, "application_id": response.json["id"]}
+
+
+def test_an_agency_with_a_pending_application_sees_that_application(client, site, agency_with_application):
+    answer = client.get(f"/api/v1/scan/{site['code']}", headers=agency_with_application["headers"]).json
+    assert answer["audience"] == "agency"
+    assert answer["application"]["id"] == agency_with_application["application_id"]
+    assert (answer["application"]["status"], answer["application"]["applicant_unit_name"]) == (
+        "submitted", "演示扫码商场")
+    assert answer["application"]["contact_phone"] == "13900001111"  # the agency needs it to arrange the visit
+    assert answer["equipment"]["id"] == site["elevator"].id
+    assert "view_application" in answer["actions"]
+    assert "history" not in answer
+
+
+def test_an_agency_without_a_pending_application_sees_the_public_card(client, site, agency_with_application,
+                                                                       make_unit, make_person, auth_headers):
+    other = auth_headers(make_person(make_unit("inspection", "610113", name="另一检验机构"), "inspector"))
+    answer = client.get(f"/api/v1/scan/{site['code']}", headers=other).json
+    assert answer["audience"] == "public" and "application" not in answer
+
+    refused = client.post(f"/api/v1/inspection/applications/{agency_with_application['application_id']}/refuse",
+                          json={"reason": "本月检验计划已满"}, headers=agency_with_application["headers"])
+    assert refused.status_code == 200, refused.json
+    answer = client.get(f"/api/v1/scan/{site['code']}", headers=agency_with_application["headers"]).json
+    assert answer["audience"] == "public"

@@ -1,0 +1,143 @@
+"""Schemas of the `inspection` domain: applications to inspection agencies (报检) and the agencies.
+
+Output per audience: lists and regulators get the contact phone masked
+(`InspectionApplicationSchema`, `InspectionApplicationDetailSchema`); the two parties
+get it whole in the detail view (`InspectionApplicationFullSchema`), since the agency
+calls to arrange the visit. `AgencyPendingApplicationSchema` is the short form an
+agency's staff see on a device (the one-code scan).
+"""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from core.idcodes import mask_phone
+from core.pagination import PageQuery, page_schema
+from core.schemas import InputSchema, OutputSchema
+from miniapp_api.schemas.equipment.records import EquipmentSummarySchema
+from models.inspection import INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES
+from services.inspection import applications
+
+_text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
+_id = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
+
+
+# -- requests ------------------------------------------------------------------------------
+
+class InspectionApplicationInput(InputSchema):
+    equipment_id = _id(required=True)
+    agency_unit_id = _id(required=True)
+    inspection_type = fields.String(required=True, validate=validate.OneOf(list(INSPECTION_TYPES)))
+    requested_date = fields.Date(required=True)
+    contact_name = fields.String(required=True, validate=_text(64))
+    contact_phone = fields.String(required=True, validate=_text(32))
+    note = fields.String(validate=validate.Length(max=1000), allow_none=True)
+
+
+class AcceptInput(InputSchema):
+    planned_date = fields.Date(required=True)
+    note = fields.String(validate=validate.Length(max=1000), allow_none=True)
+
+
+class RefuseInput(InputSchema):
+    reason = fields.String(required=True, validate=_text(1000))
+
+
+class WithdrawInput(InputSchema):
+    reason = fields.String(validate=validate.Length(max=1000), allow_none=True)
+
+
+class InspectionApplicationQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(list(INSPECTION_APPLICATION_STATUSES)))
+    equipment_id = _id()
+    agency_unit_id = _id()
+    inspection_type = fields.String(validate=validate.OneOf(list(INSPECTION_TYPES)))
+
+
+class AgencyQuery(PageQuery):
+    q = fields.String(validate=_text(64))
+    region_code = fields.String(validate=validate.Length(equal=6))
+
+
+# -- responses -------------------------------------------------------------------------------
+
+class InspectionApplicationSchema(OutputSchema):
+    """An application in a list, and as a regulator sees it: the contact phone masked."""
+
+    id = fields.Integer()
+    equipment_id = fields.Integer()
+    equipment = fields.Nested(EquipmentSummarySchema)
+    applicant_unit_id = fields.Integer()
+    applicant_unit_name = fields.Function(lambda a: a.applicant_unit.name)
+    agency_unit_id = fields.Integer()
+    agency_unit_name = fields.Function(lambda a: a.agency_unit.name)
+    region_code = fields.String()
+    inspection_type = fields.String()
+    inspection_type_label = fields.Function(applications.type_label)
+    requested_date = fields.Date()
+    planned_date = fields.Date(allow_none=True)
+    status = fields.String()
+    status_label = fields.Function(lambda a: INSPECTION_APPLICATION_STATUSES[a.status])
+    pending = fields.Boolean()
+    late = fields.Boolean()
+    contact_name = fields.String()
+    contact_phone = fields.Function(lambda a: mask_phone(a.contact_phone))
+    submitted_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class InspectionApplicationEventSchema(OutputSchema):
+    action = fields.String()
+    action_label = fields.Function(lambda e: applications.ACTION_LABELS.get(e.action, e.action))
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor_person_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class InspectionApplicationDetailSchema(InspectionApplicationSchema):
+    """One application with its history, as a regulator sees it (contact phone masked)."""
+
+    note = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    events = fields.List(fields.Nested(InspectionApplicationEventSchema))
+
+
+class InspectionApplicationFullSchema(InspectionApplicationDetailSchema):
+    """One application as the applicant and the agency see it: the contact phone whole."""
+
+    contact_phone = fields.String()
+
+
+InspectionApplicationPageSchema = page_schema(InspectionApplicationSchema)
+
+
+class AgencyPendingApplicationSchema(OutputSchema):
+    """The pending application an agency's staff see when they scan the device's code."""
+
+    id = fields.Integer()
+    inspection_type = fields.String()
+    inspection_type_label = fields.Function(applications.type_label)
+    status = fields.String()
+    status_label = fields.Function(lambda a: INSPECTION_APPLICATION_STATUSES[a.status])
+    requested_date = fields.Date()
+    planned_date = fields.Date(allow_none=True)
+    late = fields.Boolean()
+    applicant_unit_name = fields.Function(lambda a: a.applicant_unit.name)
+    contact_name = fields.String()
+    contact_phone = fields.String()
+    note = fields.String(allow_none=True)
+    submitted_at = fields.DateTime()
+
+
+class AgencySchema(OutputSchema):
+    id = fields.Integer()
+    name = fields.String()
+    region_code = fields.String()
+    region_name = fields.Function(lambda u: u.region.name)
+    address = fields.String(allow_none=True)
+
+
+AgencyPageSchema = page_schema(AgencySchema)

@@ -1,0 +1,42 @@
+"""Demo inspection business: one application from the demo mall, submitted and waiting for
+the demo agency (演示特种设备检验检测院), on a registered elevator that has a one-code, made
+through the service. Loading twice adds nothing."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.timeutil import business_today
+from models.equipment import Equipment
+from models.inspection import InspectionApplication
+from models.onecode import EquipmentCode
+from models.orgs import Unit
+from services.demo.equipment import MALL
+from services.demo.orgs import demo_person
+from services.inspection import applications
+from services.orgs.accounts import identity_for
+
+AGENCY = "演示特种设备检验检测院"
+
+
+def load() -> int:
+    """Create the demo application once (skipped when the mall has any application to the agency)."""
+    mall_id = db.session.scalar(select(Unit.id).where(Unit.name == MALL))
+    agency_id = db.session.scalar(select(Unit.id).where(Unit.name == AGENCY))
+    if db.session.scalar(select(InspectionApplication.id).where(InspectionApplication.applicant_unit_id == mall_id,
+                                                                InspectionApplication.agency_unit_id == agency_id)):
+        return 0
+    # The mall's second coded elevator (the first carries the demo maintenance contract).
+    elevator = db.session.scalar(
+        select(Equipment).join(EquipmentCode, (EquipmentCode.equipment_id == Equipment.id)
+                               & (EquipmentCode.status == "active"))
+        .where(Equipment.use_unit_id == mall_id, Equipment.catalogue_code == "3110",
+               Equipment.registration_status == "registered")
+        .order_by(Equipment.id).offset(1).limit(1))
+    applications.submit(identity_for(demo_person("demo-unit-admin"), "cli"), elevator, {
+        "agency_unit_id": agency_id, "inspection_type": "periodic",
+        "requested_date": business_today() + timedelta(days=14),
+        "contact_name": "广场联系人", "contact_phone": "13900000008", "note": "请提前一天电话联系物业。"})
+    return 1

@@ -1,0 +1,324 @@
+"""Inspection applications (报检): a use unit asks an inspection agency to inspect one device.
+
+条例 §28 (法 §40 says the same): the use unit applies to an inspection agency at least one month
+before the inspection's validity expires. An application made later is accepted and flagged
+`late`; it is never refused for that. One state machine, `TRANSITIONS`, applied by `_apply`:
+
+    (submit) --> submitted --accept--> accepted
+                 submitted --refuse--> refused
+                 submitted | accepted --withdraw--> withdrawn
+
+The applicant is the device's use unit (its admin, principal, 安全总监 or 安全员); only the
+agency the application is addressed to accepts (with a planned date) or refuses (with a
+reason). At most one application is pending (submitted or accepted) per device and inspection
+type. Every change writes an event row, an audit entry and an in-app message to the other
+party. Services flush; the edge commits. Results, reports and due dates are a later slice.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.auth import Identity
+from core.errors import Forbidden, InvalidInput, RuleViolation
+from core.extensions import db
+from core.idcodes import check_field, phone_problem
+from core.scoping import get_in_scope, scoped
+from core.timeutil import business_today, utcnow
+from models.equipment import REGISTRATION_STATUSES, USE_STATUSES, Equipment
+from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
+                               InspectionApplication, InspectionApplicationEvent)
+from models.orgs import Person, PersonRole
+from services import notify
+from services.inspection import agencies
+from services.orgs import units
+
+# (status, action) -> new status: the whole state machine. Submitting creates the row.
+TRANSITIONS: dict[tuple[str | None, str], str] = {
+    (None, "submit"): "submitted",
+    ("submitted", "accept"): "accepted",
+    ("submitted", "refuse"): "refused",
+    ("submitted", "withdraw"): "withdrawn",
+    ("accepted", "withdraw"): "withdrawn",
+}
+ACTION_LABELS = {"submit": "提交", "accept": "受理", "refuse": "拒绝", "withdraw": "撤回"}
+MESSAGE_TEMPLATES = {action: f"inspection_application_{past}" for action, past in (
+    ("submit", "submitted"), ("accept", "accepted"), ("refuse", "refused"), ("withdraw", "withdrawn"))}
+# Use-unit roles that may apply for (and withdraw) an inspection of the unit's device (Order 74).
+APPLICANT_ROLES = ("unit_admin", "principal", "safety_director", "safety_officer")
+AGENCY_ROLES = ("unit_admin", "inspector", "tester")
+# A device out of use for good is not inspected (TSG 08-2017 §2.5: 报废, 拆除, 迁出, 注销).
+RETIRED_USE_STATUSES = ("scrapped", "dismantled", "moved_out", "junk", "removed")
+NOTICE_MONTHS = 1  # 条例 §28
+
+
+def type_label(application: InspectionApplication) -> str:
+    return INSPECTION_TYPES.get(application.inspection_type, application.inspection_type)
+
+
+def snapshot(application: InspectionApplication) -> dict[str, Any]:
+    """What the audit record keeps of an application (not the contact phone: personal data the row holds)."""
+    return {f: getattr(application, f) for f in (
+        "equipment_id", "applicant_unit_id", "agency_unit_id", "region_code", "inspection_type", "requested_date",
+        "planned_date", "status", "late", "contact_name", "decision_note")}
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def is_late(equipment: Equipment, inspection_type: str, today: date) -> bool:
+    """条例 §28: applied less than a month before the validity expires, or after it expired.
+
+    The device's recorded due date counts when it is for this type of inspection (or of no
+    stated type): an elevator's self-test due next month says nothing of its periodic inspection.
+    A device without a recorded due date cannot be late.
+    """
+    due, due_type = equipment.next_due_date, equipment.next_due_type
+    if due is None or due_type not in (None, INSPECTION_TYPES[inspection_type]):
+        return False
+    return today > _months_before(due, NOTICE_MONTHS)
+
+
+# -- who may act ---------------------------------------------------------------------------
+
+def _require_applicant(identity: Identity, unit_id: int) -> None:
+    if (identity.unit_id is None or identity.unit_id != unit_id or identity.unit_status != "approved"
+            or not identity.has_role(*APPLICANT_ROLES)):
+        raise Forbidden("只有设备使用单位的管理员、主要负责人、安全总监或安全员可以申请或撤回检验。",
+                        code="not_inspection_applicant")
+
+
+def _require_agency_staff(identity: Identity, application: InspectionApplication) -> None:
+    if (identity.unit_id != application.agency_unit_id or identity.unit_status != "approved"
+            or not identity.has_role(*AGENCY_ROLES)):
+        raise Forbidden("只有受理该申请的检验检测机构的检验、检测人员或管理员可以受理或拒绝。",
+                        code="not_inspection_agency")
+
+
+def sees_contact(identity: Identity, application: InspectionApplication) -> bool:
+    """The whole contact phone: the two parties (the agency calls to arrange the visit)."""
+    return identity.unit_id in (application.applicant_unit_id, application.agency_unit_id)
+
+
+# -- the state machine -----------------------------------------------------------------------
+
+def _next_status(status: str | None, action: str) -> str:
+    new = TRANSITIONS.get((status, action))
+    if new is None:
+        raise RuleViolation(
+            f"检验申请当前状态为「{INSPECTION_APPLICATION_STATUSES[status]}」，不能{ACTION_LABELS[action]}。",
+            code="inspection_transition_not_allowed", details={"status": status, "action": action})
+    return new
+
+
+def _apply(identity: Identity, application: InspectionApplication, action: str, note: str | None,
+           before: dict | None) -> None:
+    """Move along `TRANSITIONS` from the status in `before` (None: a new row), writing the event and audit."""
+    old = before["status"] if before is not None else None
+    application.status = _next_status(old, action)
+    application.events.append(InspectionApplicationEvent(action=action, from_status=old, to_status=application.status,
+                                                         actor_person_id=identity.person_id, note=note))
+    db.session.flush()
+    audit.record(identity.audit_context(), f"inspection_application.{action}", "inspection_application",
+                 application.id, before, snapshot(application))
+
+
+def _lock(application: InspectionApplication) -> None:
+    """Re-read the row under a lock, so two decisions on it cannot interleave."""
+    db.session.refresh(application, with_for_update=True)
+
+
+def _clean(text: str | None) -> str | None:
+    return text.strip() if text and text.strip() else None
+
+
+def submit(identity: Identity, equipment: Equipment, data: dict) -> InspectionApplication:
+    """Apply to an inspection agency for an inspection of `equipment` (报检).
+
+    `data`: agency_unit_id, inspection_type (a key of INSPECTION_TYPES), requested_date,
+    contact_name, contact_phone, note. The device must be the applicant's own, registered
+    (在册) and not out of use for good; the agency an approved inspection unit; the requested
+    date not in the past. 条例 §28: an application less than a month before the due date (or
+    after it) is accepted and flagged `late`. One pending application per device and type.
+    Raises Forbidden (403), InvalidInput (422 naming the field), RuleViolation (409:
+    `equipment_not_inspectable`, `inspection_application_pending`). Queues a message to the
+    agency's staff who may act on it.
+    """
+    _require_applicant(identity, equipment.use_unit_id)
+    kind = data.get("inspection_type")
+    if kind not in INSPECTION_TYPES:
+        raise InvalidInput.field("inspection_type", "检验类型无效。")
+    agency = agencies.require_agency(data["agency_unit_id"])
+    today = business_today()
+    if data["requested_date"] < today:
+        raise InvalidInput.field("requested_date", "期望检验日期不能早于今天。", code="requested_date_in_past")
+    data = dict(data)
+    check_field(data, "contact_phone", phone_problem, "phone_invalid", normalise=str.strip)
+    contact_name = _clean(data.get("contact_name"))
+    if not contact_name:
+        raise InvalidInput.field("contact_name", "请填写联系人。")
+    # Lock the device: two submissions for it are serialised, the second sees the first.
+    db.session.execute(select(Equipment.id).where(Equipment.id == equipment.id).with_for_update())
+    db.session.refresh(equipment)
+    _check_inspectable(equipment)
+    _refuse_second_pending(equipment.id, kind)
+    application = InspectionApplication(
+        equipment=equipment, applicant_unit_id=identity.unit_id, agency_unit=agency,
+        region_code=equipment.region_code, inspection_type=kind,
+        requested_date=data["requested_date"], status="submitted", late=is_late(equipment, kind, today),
+        contact_name=contact_name, contact_phone=data["contact_phone"], note=_clean(data.get("note")),
+        submitted_at=utcnow(), created_by_person_id=identity.person_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+            db.session.flush()
+    except IntegrityError:  # the partial unique index: a concurrent submission won after all
+        _refuse_second_pending(equipment.id, kind)
+        raise RuleViolation("该设备已有待办的同类检验申请。", code="inspection_application_pending")
+    _apply(identity, application, "submit", application.note, None)
+    _tell_agency(application, "submit", f"{type_label(application)}申请待受理",
+                 f"{application.applicant_unit.name}申请{type_label(application)}（设备 "
+                 f"{equipment.equipment_code or equipment.id}，{equipment.address or ''}），"
+                 f"期望 {application.requested_date.isoformat()} 检验。")
+    return application
+
+
+def _check_inspectable(equipment: Equipment) -> None:
+    if equipment.registration_status != "registered" or equipment.use_status in RETIRED_USE_STATUSES:
+        status = (USE_STATUSES.get(equipment.use_status) if equipment.use_status in RETIRED_USE_STATUSES
+                  else REGISTRATION_STATUSES.get(equipment.registration_status))
+        raise RuleViolation(f"设备当前为「{status}」，只有已办理使用登记且未报废、注销的设备可以申请检验。",
+                            code="equipment_not_inspectable",
+                            details={"use_status": equipment.use_status,
+                                     "registration_status": equipment.registration_status})
+
+
+def _refuse_second_pending(equipment_id: int, inspection_type: str) -> None:
+    other = db.session.scalar(select(InspectionApplication).where(
+        InspectionApplication.equipment_id == equipment_id, InspectionApplication.inspection_type == inspection_type,
+        InspectionApplication.status.in_(PENDING_STATUSES)).limit(1))
+    if other is not None:
+        raise RuleViolation(
+            f"该设备已有待办的{INSPECTION_TYPES[inspection_type]}申请（编号 {other.id}，"
+            f"{INSPECTION_APPLICATION_STATUSES[other.status]}），请等待办结或撤回后再申请。",
+            code="inspection_application_pending", details={"application_id": other.id})
+
+
+def accept(identity: Identity, application: InspectionApplication, planned_date: date,
+           note: str | None = None) -> InspectionApplication:
+    """The addressed agency accepts and plans the inspection for `planned_date` (not in the past).
+
+    Raises Forbidden (403: not the agency's staff), InvalidInput (422 `planned_date_in_past`),
+    RuleViolation (409: not submitted). Queues a message to the applicant's admins.
+    """
+    _require_agency_staff(identity, application)
+    if planned_date < business_today():
+        raise InvalidInput.field("planned_date", "计划检验日期不能早于今天。", code="planned_date_in_past")
+    _lock(application)
+    before = snapshot(application)
+    _next_status(application.status, "accept")
+    application.planned_date, application.decision_note = planned_date, _clean(note)
+    application.decided_at, application.decided_by_person_id = utcnow(), identity.person_id
+    _apply(identity, application, "accept", application.decision_note, before)
+    _tell_applicant(application, "accept", f"计划检验日期：{planned_date.isoformat()}。"
+                    + (f"说明：{application.decision_note}" if application.decision_note else ""))
+    return application
+
+
+def refuse(identity: Identity, application: InspectionApplication, reason: str) -> InspectionApplication:
+    """The addressed agency refuses a submitted application; the reason is required.
+
+    Raises Forbidden (403), InvalidInput (422 `reason_required`), RuleViolation (409: not
+    submitted). Queues a message with the reason to the applicant's admins.
+    """
+    _require_agency_staff(identity, application)
+    reason = _clean(reason)
+    if not reason:
+        raise InvalidInput.field("reason", "拒绝申请须填写原因。", code="reason_required")
+    _lock(application)
+    before = snapshot(application)
+    _next_status(application.status, "refuse")
+    application.decision_note = reason
+    application.decided_at, application.decided_by_person_id = utcnow(), identity.person_id
+    _apply(identity, application, "refuse", reason, before)
+    _tell_applicant(application, "refuse", f"原因：{reason}")
+    return application
+
+
+def withdraw(identity: Identity, application: InspectionApplication,
+             reason: str | None = None) -> InspectionApplication:
+    """The applicant withdraws a pending (submitted or accepted) application; the reason is optional.
+
+    Raises Forbidden (403: not the applicant's use-unit staff), RuleViolation (409: already
+    decided or withdrawn). Queues a message to the agency's staff.
+    """
+    _require_applicant(identity, application.applicant_unit_id)
+    reason = _clean(reason)
+    _lock(application)
+    before = snapshot(application)
+    _next_status(application.status, "withdraw")
+    _apply(identity, application, "withdraw", reason, before)
+    _tell_agency(application, "withdraw", f"{type_label(application)}申请已撤回",
+                 f"{application.applicant_unit.name}撤回了{type_label(application)}申请（编号 {application.id}）。"
+                 + (f"原因：{reason}" if reason else ""))
+    return application
+
+
+def _tell_agency(application: InspectionApplication, action: str, title: str, text: str) -> None:
+    """The agency's people who may act on it (admins, inspectors, testers), each once."""
+    staff = db.session.scalars(select(Person.id).join(PersonRole).where(
+        Person.unit_id == application.agency_unit_id, Person.status == "active",
+        PersonRole.role.in_(AGENCY_ROLES)).distinct())
+    for person_id in staff:
+        notify.queue_message(person_id, MESSAGE_TEMPLATES[action], title, text,
+                             {"inspection_application_id": application.id},
+                             dedupe_key=f"inspection-app-{action}:{application.id}:{person_id}")
+
+
+def _tell_applicant(application: InspectionApplication, action: str, detail: str) -> None:
+    units.tell_admins(application.applicant_unit_id, MESSAGE_TEMPLATES[action],
+                      f"{type_label(application)}申请已{ACTION_LABELS[action]}",
+                      f"您单位的{type_label(application)}申请（编号 {application.id}）已被"
+                      f"{application.agency_unit.name}{ACTION_LABELS[action]}。{detail}",
+                      {"inspection_application_id": application.id})
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+def get_application(identity: Identity, application_id: int) -> InspectionApplication:
+    """One application the identity may see (a party, or a regulator over its region); 404 otherwise."""
+    return get_in_scope(InspectionApplication, application_id, identity, "未找到该检验申请。")
+
+
+def list_applications_stmt(identity: Identity, *, status: str | None = None, equipment_id: int | None = None,
+                           agency_unit_id: int | None = None, inspection_type: str | None = None) -> Select:
+    """Applications the identity may see (parties their own, regulators by region), filtered; newest first."""
+    stmt = scoped(select(InspectionApplication), InspectionApplication, identity)
+    for column, value in ((InspectionApplication.status, status),
+                          (InspectionApplication.equipment_id, equipment_id),
+                          (InspectionApplication.agency_unit_id, agency_unit_id),
+                          (InspectionApplication.inspection_type, inspection_type)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt.order_by(InspectionApplication.id.desc())
+
+
+def pending_for_agency(equipment_id: int, agency_unit_id: int) -> InspectionApplication | None:
+    """The newest pending (submitted or accepted) application of a device addressed to an agency.
+
+    For the one-code scan by an agency's staff. It does not scope: the caller has established
+    that the identity belongs to `agency_unit_id`.
+    """
+    return db.session.scalar(select(InspectionApplication).where(
+        InspectionApplication.equipment_id == equipment_id, InspectionApplication.agency_unit_id == agency_unit_id,
+        InspectionApplication.status.in_(PENDING_STATUSES),
+    ).order_by(InspectionApplication.submitted_at.desc(), InspectionApplication.id.desc()).limit(1))
