@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import ratelimit
-from core.redis import get_redis
+from core.redis import get_hot_redis, get_redis
 from models.equipment import Equipment
 from models.onecode import EquipmentCode
 
@@ -90,14 +90,14 @@ class Read:
 
 def read(keys: tuple[str, ...], rate_bucket: str | None = None) -> Read:
     """The first of `keys` that is cached and, with `rate_bucket`, this client's count, in one call."""
-    redis = get_redis()
-    if redis is None:
-        return Read()
-    script = _scripts.get(id(redis))
-    if script is None:
-        script = _scripts[id(redis)] = redis.register_script(_READ)
     rate_key = ratelimit.window_key(rate_bucket) if rate_bucket else "ratelimit:none"
     try:
+        redis = get_hot_redis()  # connects on first use
+        if redis is None:
+            return Read()
+        script = _scripts.get(id(redis))
+        if script is None:
+            script = _scripts[id(redis)] = redis.register_script(_READ)
         count, hit, value = script(keys=(rate_key, *keys),
                                    args=(ratelimit.WINDOW_TTL_SECONDS if rate_bucket else "",))
     except RedisError:

@@ -173,3 +173,13 @@ def test_an_agency_without_a_pending_application_sees_the_public_card(client, si
     assert refused.status_code == 200, refused.json
     answer = client.get(f"/api/v1/scan/{site['code']}", headers=agency_with_application["headers"]).json
     assert answer["audience"] == "public"
+
+
+def test_with_redis_down_the_public_scan_answers_from_the_database(client, site, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    monkeypatch.setitem(app.config, "PUBLIC_RATE_LIMIT_PER_MINUTE", 1)
+    answers = [client.get(f"/api/v1/scan/{site['code']}") for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]  # no cache and no limit, but an answer
+    assert answers[1].json["card"]["code"] == site["code"]
+    page = client.get(f"/c/{site['code']}")
+    assert page.status_code == 200 and "在检验有效期内" in page.get_data(as_text=True)
