@@ -91,6 +91,12 @@ def _bearer() -> str | None:
     return token.strip()
 
 
+def sends_credentials() -> bool:
+    """Whether the request carries an Authorization header at all (without one, the caller is the
+    public: a hot path may answer before resolving an identity)."""
+    return "HTTP_AUTHORIZATION" in request.environ
+
+
 def current_identity() -> Identity:
     """The caller of this request (resolved once per request)."""
     identity = getattr(g, "identity", None)

@@ -8,7 +8,7 @@ from flask import Response, current_app, jsonify, send_file
 from flask_smorest import Blueprint
 from wechatpy.exceptions import WeChatClientException
 
-from core.auth import current_identity, require_login
+from core.auth import current_identity, require_login, sends_credentials
 from core.errors import NotFound, ServiceUnavailable
 from core.extensions import db
 from core.idempotency import idempotent
@@ -36,11 +36,10 @@ def _code_dict(row: EquipmentCode) -> dict:
 @blp.response(200, PublicScanSchema)
 def scan(code):
     """One answer per code, shaped by who scans (no token: the public card). Rate limited per client."""
-    identity = current_identity()
-    if not identity.is_authenticated:
+    if not sends_credentials():
         # The hot path: the card was built from a fixed whitelist of fields and serialised when cached.
         return Response(resolve.public_json(code, rate_bucket="scan"), mimetype="application/json")
-    result = resolve.scan(identity, code, rate_bucket="scan")
+    result = resolve.scan(current_identity(), code, rate_bucket="scan")
     return jsonify(SCAN_SCHEMAS[result.audience].dump(result))
 
 

@@ -10,9 +10,10 @@ The codes cached for a device are kept in a set, so a change to the device (seen
 acted on at commit) deletes all of its entries. Bulk Core updates bypass the session and are
 covered by the TTL (PUBLIC_CACHE_SECONDS).
 
-A read is one Redis call: a Lua script bumps the client's rate-limit counter and returns the
-first of the asked keys that exists, so a public scan costs one round trip whether it hits or
-misses. Redis being down makes every read a miss and puts no limit; nothing fails.
+A read is one round trip on the process's own connection (core.redis.OwnConnection): the
+client's rate-limit counter is bumped and the asked keys are read in one write, so a public scan
+costs one round trip whether it hits or misses. Redis being down makes every read a miss and
+puts no limit; nothing fails.
 """
 from __future__ import annotations
 
@@ -25,29 +26,13 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import ratelimit
-from core.redis import get_hot_redis, get_redis
+from core.redis import get_redis, own_connection
 from models.equipment import Equipment
 from models.onecode import EquipmentCode
 
 log = logging.getLogger(__name__)
 _DIRTY = "onecode_dirty_equipment"
 VOIDED = b"voided"
-
-# KEYS[1]: the client's rate-limit counter (ARGV[1] its TTL, or '' not to count this read);
-# KEYS[2..]: cache keys, read in order until one exists. Returns {count, index of the hit, value}.
-_READ = """
-local count = false
-if ARGV[1] ~= '' then
-  count = redis.call('INCR', KEYS[1])
-  if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-end
-for i = 2, #KEYS do
-  local value = redis.call('GET', KEYS[i])
-  if value then return {count, i - 1, value} end
-end
-return {count, 0, false}
-"""
-_scripts: dict[int, object] = {}
 
 
 def card_key(code: str) -> str:
@@ -89,21 +74,27 @@ class Read:
 
 
 def read(keys: tuple[str, ...], rate_bucket: str | None = None) -> Read:
-    """The first of `keys` that is cached and, with `rate_bucket`, this client's count, in one call."""
-    rate_key = ratelimit.window_key(rate_bucket) if rate_bucket else "ratelimit:none"
+    """The first of `keys` that is cached and, with `rate_bucket`, this client's count, in one
+    round trip."""
+    commands: list[tuple] = []
+    if rate_bucket:
+        rate_key = ratelimit.window_key(rate_bucket)
+        commands += [("INCR", rate_key), ("EXPIRE", rate_key, ratelimit.WINDOW_TTL_SECONDS)]
+    commands += [("GET", key) for key in keys]
     try:
-        redis = get_hot_redis()  # connects on first use
-        if redis is None:
+        connection = own_connection()
+        if connection is None:
             return Read()
-        script = _scripts.get(id(redis))
-        if script is None:
-            script = _scripts[id(redis)] = redis.register_script(_READ)
-        count, hit, value = script(keys=(rate_key, *keys),
-                                   args=(ratelimit.WINDOW_TTL_SECONDS if rate_bucket else "",))
+        replies = connection.round_trip(*commands)
     except RedisError:
         log.warning("public scan cache unavailable", exc_info=True)
         return Read()
-    return Read(count, hit, value)
+    values = replies[2:] if rate_bucket else replies
+    count = replies[0] if rate_bucket else None
+    for index, value in enumerate(values, start=1):
+        if value is not None:
+            return Read(count, index, value)
+    return Read(count)
 
 
 def put(code: str, equipment_id: int, card: bytes | None = None, page: bytes | None = None) -> None:

@@ -54,8 +54,9 @@ def _checked(raw_code: str) -> str:
     return code
 
 
-def _fill(code: str) -> cache.Entry:
-    """Read the code from the database and cache its card entry; raises for unknown and voided codes."""
+def _fill(code: str, render: Callable[[dict[str, Any]], str] | None = None) -> tuple[cache.Entry, bytes | None]:
+    """Read the code from the database and cache its card entry (and, with `render`, its page, in
+    the same write); raises for unknown and voided codes."""
     found = cards.load(code)
     if found.state == "unknown":
         raise NotFound("未找到该设备码。", code="code_not_found")
@@ -63,8 +64,9 @@ def _fill(code: str) -> cache.Entry:
         cache.put(code, found.equipment_id, card=cache.VOIDED)
         raise CodeVoided()
     payload = json.dumps(found.card, ensure_ascii=False, separators=(",", ":")).encode()
-    cache.put(code, found.equipment_id, card=payload)
-    return cache.Entry(found.equipment_id, payload)
+    page = render(found.card).encode() if render else None
+    cache.put(code, found.equipment_id, card=payload, page=page)
+    return cache.Entry(found.equipment_id, payload), page
 
 
 def _entry(raw: bytes) -> cache.Entry:
@@ -84,7 +86,7 @@ def public_entry(raw_code: str, rate_bucket: str | None = None) -> cache.Entry:
     code = _checked(raw_code)
     found = cache.read((cache.card_key(code),), rate_bucket)
     ratelimit.enforce(found.count, "PUBLIC_RATE_LIMIT_PER_MINUTE")
-    return _entry(found.value) if found.hit else _fill(code)
+    return _entry(found.value) if found.hit else _fill(code)[0]
 
 
 def public(raw_code: str, rate_bucket: str | None = None) -> tuple[dict[str, Any], int]:
@@ -109,7 +111,9 @@ def public_page(raw_code: str, render: Callable[[dict[str, Any]], str], rate_buc
     ratelimit.enforce(found.count, "PUBLIC_RATE_LIMIT_PER_MINUTE")
     if found.hit == 1:
         return found.value
-    entry = _entry(found.value) if found.hit == 2 else _fill(code)
+    if found.hit == 0:
+        return _fill(code, render)[1]
+    entry = _entry(found.value)
     page = render(json.loads(entry.payload)).encode()
     cache.put(code, entry.equipment_id, page=page)
     return page
