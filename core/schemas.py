@@ -53,3 +53,15 @@ class OutputSchema(Schema):
 
     class Meta:
         ordered = True
+
+
+class StepSchema(OutputSchema):
+    """A step on an application's path (models with core.columns.StepColumns); a subclass adds
+    `action_label` from its domain's labels."""
+
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor_person_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()

@@ -9,10 +9,9 @@ from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Num
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import JSONType, TimestampMixin
+from core.columns import JSONType, StepColumns, TimestampMixin
 from core.extensions import db
 from core.scoping import ScopedByColumns
-from core.timeutil import utcnow
 from models.orgs import Region, Unit
 
 # 使用状态 (a legacy provincial platform's EQP_USE_STA, domain.md §2.5).
@@ -176,7 +175,7 @@ class Application(ScopedByColumns, TimestampMixin, db.Model):
                                                             cascade="all, delete-orphan")
 
 
-class ApplicationEvent(db.Model):
+class ApplicationEvent(StepColumns, db.Model):
     """One step on an application's path: who moved it, from what to what, and why."""
 
     __tablename__ = "equipment_application_events"
@@ -184,12 +183,6 @@ class ApplicationEvent(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("equipment_applications.id", ondelete="CASCADE"),
                                                 nullable=False, index=True)
-    action: Mapped[str] = mapped_column(String(16), nullable=False)
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16), nullable=False)
-    actor_person_id: Mapped[int | None] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
 
 class CertificateSequence(db.Model):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, or_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import TimestampMixin
+from core.columns import StepColumns, TimestampMixin
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
@@ -78,7 +78,7 @@ class InspectionApplication(ScopedByColumns, TimestampMixin, db.Model):
         return self.status in PENDING_STATUSES
 
 
-class InspectionApplicationEvent(db.Model):
+class InspectionApplicationEvent(StepColumns, db.Model):
     """One step on an inspection application's path: who moved it, from what to what, and why."""
 
     __tablename__ = "inspection_application_events"
@@ -86,9 +86,3 @@ class InspectionApplicationEvent(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("inspection_applications.id", ondelete="CASCADE"),
                                                 nullable=False, index=True)
-    action: Mapped[str] = mapped_column(String(16), nullable=False)
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16), nullable=False)
-    actor_person_id: Mapped[int | None] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)

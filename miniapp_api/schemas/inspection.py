@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from core.idcodes import mask_phone
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, StepSchema
 from miniapp_api.schemas.equipment.records import EquipmentSummarySchema
 from models.inspection import INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES
 from services.inspection import applications
@@ -87,14 +87,8 @@ class InspectionApplicationSchema(OutputSchema):
     updated_at = fields.DateTime()
 
 
-class InspectionApplicationEventSchema(OutputSchema):
-    action = fields.String()
+class InspectionApplicationEventSchema(StepSchema):
     action_label = fields.Function(lambda e: applications.ACTION_LABELS.get(e.action, e.action))
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    actor_person_id = fields.Integer(allow_none=True)
-    note = fields.String(allow_none=True)
-    created_at = fields.DateTime()
 
 
 class InspectionApplicationDetailSchema(InspectionApplicationSchema):

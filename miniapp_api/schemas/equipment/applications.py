@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate
 from core.errors import InvalidInput
 from core.extensions import db
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, StepSchema
 from core.timeutil import business_today
 from miniapp_api.schemas.equipment.records import EquipmentSummarySchema
 from models.equipment import APPLICATION_KINDS, APPLICATION_STATUSES, CHANGE_TYPES
@@ -180,14 +180,8 @@ class ApplicationSchema(OutputSchema):
     updated_at = fields.DateTime()
 
 
-class ApplicationEventSchema(OutputSchema):
-    action = fields.String()
+class ApplicationEventSchema(StepSchema):
     action_label = fields.Function(lambda e: applications.ACTION_LABELS.get(e.action, e.action))
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    actor_person_id = fields.Integer(allow_none=True)
-    note = fields.String(allow_none=True)
-    created_at = fields.DateTime()
 
 
 class ApplicationDetailSchema(ApplicationSchema):
