@@ -45,6 +45,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = _env("REDIS_URL")
         self.RQ_DEFAULT_TIMEOUT = _int("RQ_DEFAULT_TIMEOUT", 300)
+        # Work waiting this long with no live rq job (its enqueue was lost) is enqueued again.
+        self.JOB_SWEEP_GRACE_SECONDS = _int("JOB_SWEEP_GRACE_SECONDS", 600)
         self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
         # Behind a reverse proxy: how many proxies set X-Forwarded-For (the client address, for rate limits).
         self.PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)

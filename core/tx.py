@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import importlib
 import logging
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import text
 
 from core.extensions import db
 
 log = logging.getLogger(__name__)
 
 _PENDING = "pending_jobs"
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(CAST(:namespace AS integer), CAST(:id AS integer))")
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,20 @@ def run_inline(job: PendingJob) -> None:
         rollback()
         if current_app.config.get("JOBS_RAISE"):
             raise
+
+
+def claim(kind: str, row_id: int) -> bool:
+    """Claim one row's job for the current transaction: False when another transaction holds it.
+
+    A job that may be delivered twice (a lost enqueue re-enqueued by the sweep, rq retrying the
+    job of a dead worker) calls this before its work and does nothing on False. On PostgreSQL it
+    is a transaction-scoped advisory lock keyed by (kind, id), released by the commit or rollback
+    at the job's edge, and by the server when a dead worker's connection drops, so a crashed run
+    never keeps its row from the next one. The job still checks the row's state once it holds the
+    claim (a run that already finished leaves nothing to do). Other engines (SQLite, the quick
+    start) let one writer at a time through anyway: always True.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    namespace = zlib.crc32(kind.encode()) & 0x7FFFFFFF  # the (int4, int4) key space, apart from bigint keys
+    return bool(db.session.scalar(_TRY_LOCK, {"namespace": namespace, "id": row_id}))

@@ -1,4 +1,8 @@
-"""One-code bulk jobs: assignment and label sheets (thin: load by id, call qr, commit)."""
+"""One-code bulk jobs: assignment and label sheets (thin: load by id, call qr, commit).
+
+Each claims its `CodeJob` row first (`queued` to `running`, `batches.claim`): a job delivered
+twice (the sweep re-enqueues one whose enqueue was lost) runs once, the other run does nothing.
+"""
 from __future__ import annotations
 
 from core import tx

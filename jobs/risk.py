@@ -13,9 +13,13 @@ from services.risk import media
 def make_thumbnails(report_id: int) -> int:
     """Thumbnails of a report's photos (queue `default`); made once, so a re-run does nothing.
 
+    Safe to run twice: the run claims the report's thumbnails for its transaction (`tx.claim`),
+    so a second run while the first is going makes nothing, and a later one finds them made.
     The photos themselves were stripped of EXIF/GPS at submission (`services.risk.media`).
     Returns how many thumbnails were made.
     """
+    if not tx.claim("risk_thumbnails", report_id):
+        return 0
     report = db.session.get(RiskReport, report_id)
     if report is None:
         return 0
@@ -46,7 +50,8 @@ def check_deadlines(today: str | None = None) -> int:
 
 def generate_periodic_report(report_id: int) -> None:
     """Make one month's or quarter's risk-assessment report: statistics, PDF with charts, .xlsx
-    (queue `reports`). A failure is recorded on the row (`status` failed, `error`) and re-raised."""
+    (queue `reports`). A failure is recorded on the row (`status` failed, `error`) and re-raised.
+    Safe to run twice: a run claims the row, a second one meanwhile or afterwards makes nothing."""
     from flask import current_app
 
     from core.errors import AppError

@@ -3,8 +3,9 @@
 `flask cron` registers them with rq's CronScheduler (it only enqueues; a worker
 must run too). Cron times are UTC, rq's clock: 00:30 UTC is 08:30 in Shaanxi.
 Each job is idempotent, so a double run sends nothing twice: the sweep only
-enqueues what is still pending (a message is locked and sent once), and every
-push carries a dedupe key by day, hour or week.
+enqueues what is still pending (a message is locked and sent once; an import, a
+one-code job, thumbnails or a periodic report is claimed by its job and done once),
+and every push carries a dedupe key by day, hour or week.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ SCHEDULE: tuple[Periodic, ...] = (
              description="daily digest to the ops group at 08:30 Asia/Shanghai (once a day)"),
     Periodic("jobs.notify.remind_inspections_due", "0 1 * * *", queue="notify",
              description="inspection-due reminders to use units at 09:00 Asia/Shanghai (once a week each)"),
+    Periodic("jobs.maintenance.sweep_lost_jobs", "*/5 * * * *",
+             description="re-enqueue imports, one-code jobs, thumbnails and periodic reports still waiting "
+                         "after JOB_SWEEP_GRACE_SECONDS (600) with no live rq job: lost enqueues, dead workers"),
     Periodic("jobs.maintenance.purge_idempotency_keys", "17 19 * * *",
              description="forget idempotency keys past their retention (03:17 Asia/Shanghai)"),
     # The two regulations: hourly, each acting only at its Asia/Shanghai hour (whatever the host's zone).

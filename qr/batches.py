@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from core import audit, tx
@@ -46,8 +47,41 @@ def start_job(identity: Identity, kind: str, unit_id: int | None, region_code: s
     db.session.flush()
     audit.record(identity.audit_context(), f"onecode.{kind}_job", "onecode_job", job.id, None,
                  {"unit_id": unit_id, "region_code": region_code})
-    tx.enqueue_after_commit(f"jobs.onecode.run_{kind}_job", job.id, queue="reports")
+    tx.enqueue_after_commit(job_function(kind), job.id, queue="reports", job_id=job_key(job.id))
     return job
+
+
+def job_function(kind: str) -> str:
+    """The rq job that carries out a bulk job of this kind."""
+    return f"jobs.onecode.run_{kind}_job"
+
+
+def job_key(job_id: int) -> str:
+    """The rq job id of a bulk job, the same at the first enqueue and in the sweep."""
+    return f"onecode-job-{job_id}"
+
+
+def waiting(before: datetime) -> list[tuple[int, str]]:
+    """(id, kind) of bulk jobs `queued` and untouched since `before`: their enqueue was lost or their
+    worker died before claiming them. For `jobs.maintenance.sweep_lost_jobs`."""
+    return [(row.id, row.kind) for row in db.session.execute(
+        select(CodeJob.id, CodeJob.kind).where(CodeJob.status == "queued", CodeJob.updated_at < before)
+        .order_by(CodeJob.id))]
+
+
+def claim(job_id: int) -> CodeJob | None:
+    """Move a queued bulk job to `running` (the caller's first progress commits it), or None when
+    it is no longer queued.
+
+    The conditional UPDATE is the claim: of two runs of one job, the second waits on the
+    first's row lock, then updates nothing and does nothing. A run after a finished (or
+    failed) one does nothing either.
+    """
+    claimed = db.session.execute(update(CodeJob).where(CodeJob.id == job_id, CodeJob.status == "queued")
+                                 .values(status="running", updated_at=utcnow())).rowcount
+    if not claimed:
+        return None
+    return db.session.get(CodeJob, job_id, populate_existing=True)
 
 
 def _in_scope(identity: Identity, region_code: str | None) -> bool:
@@ -69,12 +103,15 @@ def _progress(job: CodeJob, processed: int) -> None:
 def run_assign(job_id: int) -> None:
     """Issue codes to every in-use device of the job's unit or region that has none, chunk by chunk.
 
-    Each chunk commits: codes issued stay issued, and a rerun skips them.
+    Each chunk commits: codes issued stay issued. Run twice, the second run finds the job
+    claimed (`claim`) and does nothing.
     """
-    job = db.session.get(CodeJob, job_id)
+    job = claim(job_id)
+    if job is None:
+        return
     unit_id, region_codes = _reach(job)
     ids = list(db.session.scalars(assign.uncoded_equipment_stmt(unit_id, region_codes)))
-    job.status, job.total = "running", len(ids)
+    job.total = len(ids)
     _progress(job, 0)
     for start in range(0, len(ids), CHUNK):
         assign.assign_many(ids[start:start + CHUNK], job.requested_by_person_id)
@@ -114,10 +151,14 @@ def count_labels(unit_id: int | None, region_codes: list[str] | None) -> int:
 
 
 def run_label_sheet(job_id: int) -> None:
-    """Render the labels of every coded device of the job's unit or region into one A4 PDF."""
-    job = db.session.get(CodeJob, job_id)
+    """Render the labels of every coded device of the job's unit or region into one A4 PDF.
+
+    Run twice, the second run finds the job claimed (`claim`) and does nothing."""
+    job = claim(job_id)
+    if job is None:
+        return
     unit_id, region_codes = _reach(job)
-    job.status, job.total = "running", count_labels(unit_id, region_codes)
+    job.total = count_labels(unit_id, region_codes)
     _progress(job, 0)
     if job.total == 0:
         raise InvalidInput("没有已赋码的设备，请先赋码。", code="nothing_to_print")

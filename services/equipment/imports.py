@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import BinaryIO
 
 import psycopg
@@ -26,7 +27,7 @@ from flask import current_app
 from sqlalchemy import Select, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from core import audit
+from core import audit, tx
 from core.auth import Identity
 from core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
@@ -50,6 +51,8 @@ WRITE_CHUNK = 2000
 POSTGRES_COPY = True
 PROGRESS_EVERY = 1000
 FINAL_STATUSES = frozenset({"checked", "imported", "rejected", "failed"})
+WAITING_STATUSES = ("queued", "checking", "importing")
+JOB = "jobs.equipment.process_import"
 # Any 64-bit number would do; it serialises the writing phase of imports.
 _IMPORT_LOCK = 7_340_021_003
 
@@ -141,20 +144,36 @@ def commit_import(identity: Identity, record: EquipmentImport) -> EquipmentImpor
 
 def _start(record: EquipmentImport, importer: Importer, ctx: audit.AuditContext, data: bytes | None) -> None:
     if record.total_rows > current_app.config["IMPORT_INLINE_MAX_ROWS"]:
-        phase = "check" if record.dry_run else "import"
-        enqueue_after_commit("jobs.equipment.process_import", record.id, queue="default",
-                             job_id=f"equipment-import-{record.id}-{phase}")
+        enqueue_after_commit(JOB, record.id, queue="default", job_id=job_id(record.id, record.dry_run))
         return
     if not record.dry_run:
         _lock_writers()
     run(record, importer, ctx, data if data is not None else read_file(record))
 
 
+def job_id(import_id: int, dry_run: bool) -> str:
+    """The rq job id of an import's dry run or import: one job per phase, the same in the sweep."""
+    return f"equipment-import-{import_id}-{'check' if dry_run else 'import'}"
+
+
+def waiting(before: datetime) -> list[tuple[int, bool]]:
+    """(id, dry_run) of imports not finished and untouched since `before`: a job whose enqueue
+    was lost (still `queued`), or whose run died after publishing `checking` / `importing`
+    (what it wrote was rolled back with it). For `jobs.maintenance.sweep_lost_jobs`."""
+    return [(row.id, row.dry_run) for row in db.session.execute(
+        select(EquipmentImport.id, EquipmentImport.dry_run)
+        .where(EquipmentImport.status.in_(WAITING_STATUSES), EquipmentImport.updated_at < before)
+        .order_by(EquipmentImport.id))]
+
+
 def process(import_id: int, progress: "ProgressPublisher | None" = None) -> EquipmentImport | None:
-    """The job's work: run a queued dry run or import (a re-delivered job of a finished
-    import does nothing). The importer is the one recorded when the file was uploaded
-    or committed."""
-    record = db.session.get(EquipmentImport, import_id)
+    """The job's work: run a queued dry run or import. Safe to run twice: the run claims the
+    import for its transaction (`tx.claim`), so a second run while the first is going does
+    nothing, and a run after a finished one finds it final and does nothing. The importer is
+    the one recorded when the file was uploaded or committed."""
+    if not tx.claim("equipment_import", import_id):
+        return None
+    record = db.session.get(EquipmentImport, import_id, populate_existing=True)
     if record is None or record.status in FINAL_STATUSES:
         return record
     importer = Importer.from_dict(record.summary["importer"])

@@ -204,7 +204,7 @@ def submit_report(identity: Identity, data: dict) -> RiskReport:
     audit.record(identity.audit_context(), "risk.report_submit", "risk_report", report.id, None, snapshot(report))
     _tell_directors(report, person)
     if photos:
-        enqueue_after_commit(THUMBNAIL_JOB, report.id)
+        enqueue_after_commit(THUMBNAIL_JOB, report.id, job_id=media.thumbnail_job_id(report.id))
     return report
 
 

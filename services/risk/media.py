@@ -17,6 +17,7 @@ import hashlib
 import io
 import secrets
 import warnings
+from datetime import datetime
 
 from flask import current_app
 from PIL import Image, ImageOps
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
 from core.storage import StoredFile, get_storage
+from models.risk import RiskReport
 
 PHOTO_TYPES = ("image/jpeg", "image/png")
 MAX_DOCUMENTS = 9
@@ -280,6 +282,28 @@ def make_thumbnails(photo_ids: list[str]) -> int:
         if make_thumbnail(photo) is not None:
             made += 1
     return made
+
+
+def thumbnail_job_id(report_id: int) -> str:
+    """The rq job id of a report's thumbnails, the same at submission and in the sweep."""
+    return f"risk-thumbnails-{report_id}"
+
+
+def reports_lacking_thumbnails(since: datetime, before: datetime) -> list[int]:
+    """Reports created between `since` and `before` with a stored photo that has no thumbnail:
+    their job was lost, or died before its commit. For `jobs.maintenance.sweep_lost_jobs`;
+    the window keeps a photo that never decodes from being retried for ever."""
+    rows = db.session.execute(select(RiskReport.id, RiskReport.photo_ids)
+                              .where(RiskReport.created_at >= since, RiskReport.created_at < before)
+                              .order_by(RiskReport.id)).all()
+    photos = {row.id: list(row.photo_ids) for row in rows if row.photo_ids}
+    wanted = {photo_id for ids in photos.values() for photo_id in ids}
+    if not wanted:
+        return []
+    stored = set(db.session.scalars(select(StoredFile.id).where(
+        StoredFile.id.in_(wanted | {thumbnail_id(photo_id) for photo_id in wanted}))))
+    return [report_id for report_id, ids in photos.items()
+            if any(p in stored and thumbnail_id(p) not in stored for p in ids)]
 
 
 def report_file(photo_ids: list[str], document_ids: list[str], file_id: str, thumbnail: bool = False) -> StoredFile:

@@ -20,7 +20,7 @@ centre. Nothing in a report names a reporter, a point or a reporting unit (guida
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from openpyxl import Workbook
@@ -49,6 +49,7 @@ NON_PUNITIVE = ("说明：本报告依据各风险监测点报送的信息统计
                 "或其他行政约束。")
 TREND_MONTHS = {"month": 6, "quarter": 12}
 SERIOUS_LIST_LIMIT = 30
+WAITING_STATUSES = ("queued", "generating")
 STALE_AFTER = timedelta(minutes=30)  # a queued or generating row left this long lost its job
 GENERATE_JOB = "jobs.risk.generate_periodic_report"
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -119,7 +120,20 @@ def _queue(row: PeriodicRiskReport) -> None:
     row.status, row.error = "queued", None
     row.updated_at = utcnow()
     db.session.flush()
-    tx.enqueue_after_commit(GENERATE_JOB, row.id, queue="reports")
+    tx.enqueue_after_commit(GENERATE_JOB, row.id, queue="reports", job_id=job_id(row.id))
+
+
+def job_id(report_id: int) -> str:
+    """The rq job id of a report's generation, the same at every enqueue and in the sweep."""
+    return f"risk-periodic-{report_id}"
+
+
+def waiting(before: datetime) -> list[int]:
+    """Reports queued (or left generating by a dead run) and untouched since `before`.
+    For `jobs.maintenance.sweep_lost_jobs`."""
+    return list(db.session.scalars(select(PeriodicRiskReport.id).where(
+        PeriodicRiskReport.status.in_(WAITING_STATUSES), PeriodicRiskReport.updated_at < before)
+        .order_by(PeriodicRiskReport.id)))
 
 
 def _in_flight(row: PeriodicRiskReport) -> bool:
@@ -169,18 +183,29 @@ def queue_due(today: date) -> list[int]:
     return queued
 
 
-def mark_generating(report_id: int) -> PeriodicRiskReport:
-    row = db.session.get(PeriodicRiskReport, report_id)
+def mark_generating(report_id: int) -> PeriodicRiskReport | None:
+    """Claim a waiting report for this transaction and mark it generating, or None when another
+    run holds it (`tx.claim`) or it is no longer waiting (made, or failed, by an earlier run)."""
+    if not tx.claim("risk_periodic_report", report_id):
+        return None
+    row = db.session.get(PeriodicRiskReport, report_id, populate_existing=True)
     if row is None:
         raise NotFound("未找到该风险评估报告。", code="periodic_report_not_found")
+    if row.status not in WAITING_STATUSES:
+        return None
     row.status = "generating"
     row.updated_at = utcnow()
     return row
 
 
-def generate(report_id: int, font_path: str, today: date | None = None) -> PeriodicRiskReport:
-    """Build the report's content, draw the PDF, write the .xlsx, store both (flush, no commit)."""
+def generate(report_id: int, font_path: str, today: date | None = None) -> PeriodicRiskReport | None:
+    """Build the report's content, draw the PDF, write the .xlsx, store both (flush, no commit).
+
+    Safe to run twice: a second run while the first is going, or after it, makes nothing and
+    returns None (`mark_generating`)."""
     row = mark_generating(report_id)
+    if row is None:
+        return None
     today = today or business_today()
     content = build_content(row.period_type, period_of_row(row), today)
     stem = f"{TITLE}-{content['period_code']}"

@@ -16,6 +16,7 @@ from tests.notify.conftest import rows
 EXPECTED = {
     "jobs.notify.sweep_outbox", "jobs.notify.alert_delivery_failures", "jobs.notify.send_daily_digest",
     "jobs.notify.remind_inspections_due", "jobs.maintenance.purge_idempotency_keys",
+    "jobs.maintenance.sweep_lost_jobs",
 }
 
 
