@@ -5,7 +5,8 @@ Guidance 二(五): the province risk centre 「统计各级风险信息及处置
 (Asia/Shanghai days): the statistics of `services.risk.statistics`, bar charts by area, kind,
 hazard level and region, a monthly trend, time held per level, the main risks (top categories,
 areas and regions; every 严重 / 重大 report with its measures) and the typical cases published in
-the period. It is written as a PDF (`periodic_pdf`) and an .xlsx, stored with `core.storage`.
+the period (`periodic_content`). It is written as a PDF (`periodic_pdf`) and an .xlsx, stored
+with `core.storage`.
 
 One `PeriodicRiskReport` row per period type and start (a unique constraint): generating again
 replaces its files. The scheduled job (`jobs.risk.generate_due_periodic_reports`, daily) creates
@@ -21,11 +22,8 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, tx
@@ -34,26 +32,16 @@ from core.errors import Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.storage import StoredFile, store_upload
 from core.timeutil import SHANGHAI, as_utc, business_today, utcnow
-from models.equipment import CatalogueEntry
-from models.orgs import Region
-from models.risk import AREAS, HAZARD_LEVELS, LEVELS, REPORT_STATUSES, PeriodicRiskReport, RiskReport, TypicalCase
-from services.risk import handling, periodic_pdf
+from models.risk import PeriodicRiskReport
+from services.risk import handling, periodic_content, periodic_pdf
 from services.risk import statistics as stats
 
 PERIOD_TYPES = {"month": "月度", "quarter": "季度"}
 STATUSES = {"queued": "排队中", "generating": "生成中", "done": "已生成", "failed": "生成失败"}
-TITLE = "陕西省特种设备风险监测评估报告"
-ISSUER = "陕西省特种设备风险监测及应急保障中心"
-NON_PUNITIVE = ("说明：本报告依据各风险监测点报送的信息统计形成，不含报送人身份信息。依据《关于建立陕西省特种设备领域"
-                "风险监测机制的指导意见》二(六)，报送的信息仅用于各级安全监察部门帮扶指导解决问题，不得进行行政处罚"
-                "或其他行政约束。")
-TREND_MONTHS = {"month": 6, "quarter": 12}
-SERIOUS_LIST_LIMIT = 30
 WAITING_STATUSES = ("queued", "generating")
 STALE_AFTER = timedelta(minutes=30)  # a queued or generating row left this long lost its job
 GENERATE_JOB = "jobs.risk.generate_periodic_report"
 MAX_FILE_BYTES = 200 * 1024 * 1024
-DIMENSIONS = ("level", "handling_level", "region", "area", "kind", "category", "status")
 
 
 # -- who ---------------------------------------------------------------------------------------------
@@ -207,11 +195,12 @@ def generate(report_id: int, font_path: str, today: date | None = None) -> Perio
     if row is None:
         return None
     today = today or business_today()
-    content = build_content(row.period_type, period_of_row(row), today)
-    stem = f"{TITLE}-{content['period_code']}"
+    content = periodic_content.build_content(row.period_type, period_of_row(row), today)
+    stem = f"{periodic_content.TITLE}-{content['period_code']}"
     pdf = store_upload(io.BytesIO(periodic_pdf.render(content, font_path)), f"{stem}.pdf", None, None,
                        max_bytes=MAX_FILE_BYTES)
-    xlsx = store_upload(io.BytesIO(to_xlsx(content)), f"{stem}.xlsx", None, None, max_bytes=MAX_FILE_BYTES)
+    xlsx = store_upload(io.BytesIO(periodic_content.to_xlsx(content)), f"{stem}.xlsx", None, None,
+                        max_bytes=MAX_FILE_BYTES)
     row.pdf_file_id, row.xlsx_file_id = pdf.id, xlsx.id
     row.statistics = content
     row.status, row.error, row.generated_at = "done", None, utcnow()
@@ -229,225 +218,6 @@ def fail(report_id: int, message: str) -> None:
 
 
 # -- the content -------------------------------------------------------------------------------------
-
-def _names(model_key, model_name, keys: set) -> dict:
-    keys = {k for k in keys if k}
-    if not keys:
-        return {}
-    return dict(db.session.execute(select(model_key, model_name).where(model_key.in_(keys))).all())
-
-
-def _serious(where) -> tuple[list[dict[str, Any]], int]:
-    level = stats.hazard_level_expr()
-    cond = and_(where, level.in_(("serious", "major")))
-    total = db.session.scalar(select(func.count()).select_from(RiskReport).where(cond)) or 0
-    rows = db.session.execute(
-        select(RiskReport.id, RiskReport.title, RiskReport.region_code, RiskReport.catalogue_code,
-               level.label("hazard"), RiskReport.status, RiskReport.level, RiskReport.measures,
-               RiskReport.closing_note, RiskReport.submitted_at)
-        .where(cond).order_by(case((level == "major", 0), else_=1), RiskReport.submitted_at, RiskReport.id)
-        .limit(SERIOUS_LIST_LIMIT)).all()
-    regions = _names(Region.code, Region.name, {r.region_code for r in rows})
-    kinds = _names(CatalogueEntry.code, CatalogueEntry.kind_code, {r.catalogue_code for r in rows})
-    kind_names = _names(CatalogueEntry.code, CatalogueEntry.name, set(kinds.values()))
-    items = []
-    for r in rows:
-        measures = r.measures or r.closing_note or ""
-        items.append({
-            "id": r.id, "title": r.title, "region": regions.get(r.region_code, r.region_code),
-            "category": kind_names.get(kinds.get(r.catalogue_code), "未注明"),
-            "level": HAZARD_LEVELS.get(r.hazard, r.hazard), "status": REPORT_STATUSES.get(r.status, r.status),
-            "handling_level": LEVELS.get(r.level, r.level),
-            "submitted": as_utc(r.submitted_at).astimezone(SHANGHAI).date().isoformat(),
-            "measures": measures[:200] + ("…" if len(measures) > 200 else ""),
-        })
-    return items, total
-
-
-def _cases(start: date, end: date) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        select(TypicalCase, RiskReport.region_code, RiskReport.area, RiskReport.catalogue_code)
-        .join(RiskReport, RiskReport.id == TypicalCase.report_id)
-        .where(TypicalCase.status == "published", TypicalCase.published_at >= stats.day_start_utc(start),
-               TypicalCase.published_at < stats.day_start_utc(end + timedelta(days=1)))
-        .order_by(TypicalCase.published_at, TypicalCase.id)).all()
-    regions = _names(Region.code, Region.name, {r.region_code for r in rows})
-    kinds = _names(CatalogueEntry.code, CatalogueEntry.kind_code, {r.catalogue_code for r in rows})
-    kind_names = _names(CatalogueEntry.code, CatalogueEntry.name, set(kinds.values()))
-    return [{"id": c.id, "report_id": c.report_id, "title": c.title, "summary": c.summary, "lessons": c.lessons,
-             "region": regions.get(region, region), "area": AREAS.get(area, area),
-             "category": kind_names.get(kinds.get(code), "未注明"),
-             "published": as_utc(c.published_at).astimezone(SHANGHAI).date().isoformat()}
-            for c, region, area, code in rows]
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole * 100:.1f}%" if whole else "—"
-
-
-def _top(rows: list[dict], count: int) -> list[dict]:
-    return sorted([r for r in rows if r["reports"]], key=lambda r: (-r["reports"], r["key"]))[:count]
-
-
-def _assessment(content: dict[str, Any]) -> list[str]:
-    """Plain sentences for the summary and the closing assessment, from the figures."""
-    t, previous = content["totals"], content["previous_reports"]
-    if not t["reports"]:
-        return [f"本期（{content['period_label']}）全省各风险监测点未报送风险信息。",
-                f"上期报送 {previous} 条。",
-                "建议各级安全监察机构督促监测点及信息报送员常态化开展风险信息报送工作。"]
-    change = t["reports"] - previous
-    trend = f"增加 {change} 条" if change > 0 else f"减少 {-change} 条" if change < 0 else "持平"
-    handling = t["handling_days"]
-    days = (f"，平均办结用时 {handling['average']} 天（中位数 {handling['median']} 天）"
-            if handling["average"] is not None else "")
-    sentences = [
-        f"本期（{content['period_label']}）全省各风险监测点共报送风险信息 {t['reports']} 条，较上期（{previous} 条）"
-        f"{trend}。",
-        f"已办结 {t['closed']} 条，办结率 {_share(t['closed'], t['reports'])}{days}；仍在处置 {t['open']} 条，"
-        f"其中逾期 {content['overdue']} 条。",
-    ]
-    main = content["main_risks"]
-    if main["areas"]:
-        area = main["areas"][0]
-        sentences.append(f"从领域看，风险信息主要集中在“{area['label']}”领域（{area['reports']} 条，占 "
-                         f"{_share(area['reports'], t['reports'])}），建议针对该领域加强帮扶指导。")
-    if main["categories"]:
-        names = "、".join(f"{c['label']}（{c['reports']} 条）" for c in main["categories"][:3])
-        sentences.append(f"从设备种类看，报送较多的是{names}，建议相关监察机构和检验机构予以重点关注。")
-    if t["serious"] or t["major"]:
-        sentences.append(f"本期研判为严重隐患 {t['serious']} 条、重大隐患 {t['major']} 条，须督促属地跟踪落实整改措施，"
-                         "直至隐患消除。")
-    provincial = next((r["reports"] for r in content["by"]["handling_level"] if r["key"] == "province"), 0)
-    if provincial:
-        sentences.append(f"上报至省级研判处置 {provincial} 条，占 {_share(provincial, t['reports'])}。")
-    if content["overdue"]:
-        sentences.append(f"有 {content['overdue']} 条风险信息超过办理期限，请相关层级尽快处置。")
-    return sentences
-
-
-def build_content(period_type: str, period: stats.Period, today: date) -> dict[str, Any]:
-    """Everything the PDF and the .xlsx show, as plain JSON-ready data (stored on the row)."""
-    root = stats.province_root()
-    start, end = period.start, period.end
-    where = stats.submitted_between(start, end)
-    previous = stats.period_of(period_type, start - timedelta(days=1))
-    as_of = min(end, today)
-    first = as_of.replace(day=1)  # the trend: months up to the period's last (or today's)
-    for _ in range(TREND_MONTHS[period_type] - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    by = {dimension: stats.groups(where, dimension, root, start, end) for dimension in DIMENSIONS}
-    overdue = db.session.scalar(select(func.count()).select_from(RiskReport).where(
-        where, RiskReport.status.in_(stats.OPEN_STATUSES), RiskReport.deadline < today)) or 0
-    serious, serious_total = _serious(where)
-    content: dict[str, Any] = {
-        "title": TITLE, "issuer": ISSUER, "period_type": period_type, "period_code": period.code,
-        "period_label": period.label, "date_from": start.isoformat(), "date_to": end.isoformat(),
-        "as_of": as_of.isoformat(), "partial": today <= end,
-        "generated_local": utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-        "totals": stats.totals(where),
-        "previous_period": previous.label,
-        "previous_reports": db.session.scalar(select(func.count()).select_from(RiskReport).where(
-            stats.submitted_between(previous.start, previous.end))) or 0,
-        "overdue": overdue,
-        "by": by,
-        "trend": stats.groups(stats.submitted_between(first, as_of), "month", root, first, as_of),
-        "held_by_level": stats.held_by_level(where),
-        "serious_reports": serious, "serious_total": serious_total,
-        "cases": _cases(start, end),
-        "non_punitive_note": NON_PUNITIVE,
-    }
-    main = {"categories": _top(by["category"], 5), "areas": _top(by["area"], 3), "regions": _top(by["region"], 5)}
-    summary = []
-    if main["categories"]:
-        summary.append("报送最多的设备种类：" + "、".join(f"{r['label']} {r['reports']} 条" for r in main["categories"])
-                       + "。")
-    if main["areas"]:
-        summary.append("报送最多的领域：" + "、".join(f"{r['label']} {r['reports']} 条" for r in main["areas"]) + "。")
-    if main["regions"]:
-        summary.append("报送最多的地区：" + "、".join(f"{r['label']} {r['reports']} 条" for r in main["regions"]) + "。")
-    main["summary"] = summary or ["本期无风险信息。"]
-    content["main_risks"] = main
-    content["assessment"] = _assessment(content)
-    return content
-
-
-# -- .xlsx ----------------------------------------------------------------------------------------------
-
-_GROUP_SHEETS = (("按地区", "region", "地区"), ("按领域", "area", "领域"), ("按信息类型", "kind", "信息类型"),
-                 ("按隐患等级", "level", "隐患等级"), ("按设备种类", "category", "设备种类"),
-                 ("按处置层级", "handling_level", "最高处置层级"), ("按状态", "status", "状态"))
-_GROUP_HEADER = ("报送（条）", "已办结（条）", "处置中（条）", "已合并（条）", "平均办结用时（天）", "中位办结用时（天）")
-
-
-def to_xlsx(content: dict[str, Any]) -> bytes:
-    """The report's statistics as a workbook: a summary sheet and one sheet per grouping."""
-    workbook = Workbook()
-    bold, head_fill = Font(bold=True), PatternFill("solid", fgColor="E7F0FA")
-
-    def header(sheet, values) -> None:
-        sheet.append(list(values))
-        for cell in sheet[sheet.max_row]:
-            cell.font, cell.fill = bold, head_fill
-
-    sheet = workbook.active
-    sheet.title = "概况"
-    sheet.append([f"{content['title']}（{content['period_label']}）"])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(["统计期间", f"{content['date_from']} 至 {content['date_to']}"])
-    sheet.append(["数据截至", content["as_of"]])
-    t = content["totals"]
-    header(sheet, ("项目", "数值"))
-    for label, value in (("报送风险信息（条）", t["reports"]), ("已办结（条）", t["closed"]), ("处置中（条）", t["open"]),
-                         ("已合并（条）", t["merged"]), ("办结率", t["closed_rate"]),
-                         ("平均办结用时（天）", t["handling_days"]["average"]),
-                         ("中位办结用时（天）", t["handling_days"]["median"]), ("严重隐患（条）", t["serious"]),
-                         ("重大隐患（条）", t["major"]), ("逾期（条）", content["overdue"]),
-                         (f"上期报送（{content['previous_period']}，条）", content["previous_reports"])):
-        sheet.append([label, value])
-    sheet.append([])
-    sheet.append(["评估意见"])
-    sheet.cell(sheet.max_row, 1).font = bold
-    for sentence in content["assessment"]:
-        sheet.append([sentence])
-    sheet.append([])
-    sheet.append([content["non_punitive_note"]])
-    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 34, 24
-
-    for title, key, first in _GROUP_SHEETS:
-        sheet = workbook.create_sheet(title)
-        header(sheet, (first, *_GROUP_HEADER))
-        for r in content["by"][key]:
-            sheet.append([r["label"], r["reports"], r["closed"], r["open"], r["merged"], r["average_days"],
-                          r["median_days"]])
-        sheet.column_dimensions["A"].width = 26
-    sheet = workbook.create_sheet("月度趋势")
-    header(sheet, ("月份", *_GROUP_HEADER))
-    for r in content["trend"]:
-        sheet.append([r["key"], r["reports"], r["closed"], r["open"], r["merged"], r["average_days"], r["median_days"]])
-    sheet = workbook.create_sheet("各级停留时间")
-    header(sheet, ("处置层级", "已结束停留（次）", "平均停留（天）", "中位停留（天）", "当前在办（条）"))
-    for r in content["held_by_level"]:
-        sheet.append([r["label"], r["holdings"], r["average_days"], r["median_days"], r["held_now"]])
-    sheet.column_dimensions["A"].width = 22
-    sheet = workbook.create_sheet("严重重大隐患")
-    header(sheet, ("编号", "标题", "地区", "设备种类", "隐患等级", "状态", "当前层级", "报送日期", "处置措施"))
-    for r in content["serious_reports"]:
-        sheet.append([r["id"], r["title"], r["region"], r["category"], r["level"], r["status"], r["handling_level"],
-                      r["submitted"], r["measures"]])
-    sheet = workbook.create_sheet("典型案例")
-    header(sheet, ("编号", "标题", "地区", "领域", "设备种类", "发布日期", "案情与处置", "经验与启示"))
-    for c in content["cases"]:
-        sheet.append([c["id"], c["title"], c["region"], c["area"], c["category"], c["published"], c["summary"],
-                      c["lessons"]])
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    stream = io.BytesIO()
-    workbook.save(stream)
-    return stream.getvalue()
-
-
-# -- reading --------------------------------------------------------------------------------------------
 
 def list_stmt(identity: Identity, period_type: str | None = None):
     require_reader(identity)
