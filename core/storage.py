@@ -3,10 +3,16 @@
 A file is checked by its first bytes, not by the name or the type the client
 claims, and by size; then stored under a random key. The `stored_files` row
 records who uploaded it and its checksum.
+
+Files follow the transaction of their rows: a file written (`put`) in a transaction that
+rolls back is deleted, so a refused request or a failed job leaves nothing behind; a file
+given up (`discard`, e.g. a regenerated report's old one) is deleted only once the commit
+that dropped its row has happened.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -14,13 +20,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from flask import current_app
-from sqlalchemy import DateTime, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import current_app, has_app_context
+from sqlalchemy import DateTime, Integer, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.errors import AppError, InvalidInput
 from core.extensions import db
 from core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+_WRITTEN, _DISCARDED = "storage_written_keys", "storage_discarded_keys"
 
 
 class StoredFile(db.Model):
@@ -95,6 +104,63 @@ def get_storage() -> Storage:
     return LocalStorage(current_app.config["UPLOAD_DIR"])
 
 
+def put(key: str, data: bytes) -> None:
+    """Write a new file whose row goes into the current transaction: deleted again if that
+    transaction (or the savepoint it was written in) rolls back."""
+    get_storage().save(key, data)
+    _remember(_WRITTEN, key)
+
+
+def discard(row: StoredFile) -> None:
+    """Give up a stored file: its row is deleted now, the file once that deletion is committed."""
+    db.session.delete(row)
+    _remember(_DISCARDED, row.storage_key)
+
+
+def _remember(kind: str, key: str) -> None:
+    """Note `key` with the transactions it depends on, innermost savepoint to the root."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    chain = []
+    while transaction is not None:
+        chain.append(transaction)
+        transaction = transaction.parent
+    session.info.setdefault(kind, []).append((key, tuple(chain)))
+
+
+def _delete(keys: list[str]) -> None:
+    if not keys or not has_app_context():
+        return
+    storage = get_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except OSError:
+            log.warning("stored file %s not deleted", key, exc_info=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    """The root transaction committed: written files stay, discarded ones go."""
+    session.info.pop(_WRITTEN, None)
+    _delete([key for key, _ in session.info.pop(_DISCARDED, [])])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    """A transaction or a savepoint rolled back: the files written in it go, its discards are off."""
+    undone: dict[str, list[str]] = {}
+    for kind in (_WRITTEN, _DISCARDED):
+        entries = session.info.pop(kind, None)
+        if not entries:
+            continue
+        undone[kind] = [key for key, chain in entries if previous_transaction in chain]
+        kept = [(key, chain) for key, chain in entries if previous_transaction not in chain]
+        if kept:
+            session.info[kind] = kept
+    _delete(undone.get(_WRITTEN, []))
+
+
 def detect_kind(filename: str, head: bytes) -> FileKind:
     """The file's kind from its content; the extension must agree with it."""
     ext = os.path.splitext(filename.lower())[1]
@@ -118,7 +184,7 @@ def store_upload(stream: BinaryIO, filename: str, owner_person_id: int | None,
     kind = detect_kind(filename, data[:16])
     file_id = secrets.token_hex(16)
     key = secrets.token_hex(24)
-    get_storage().save(key, data)
+    put(key, data)
     row = StoredFile(
         id=file_id, storage_key=key, filename=os.path.basename(filename)[:255] or "file",
         content_type=kind.content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),

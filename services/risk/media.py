@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
+from core import storage
 from core.storage import StoredFile, get_storage
 from models.risk import RiskReport
 
@@ -262,7 +263,7 @@ def make_thumbnail(photo: StoredFile) -> StoredFile | None:
         return None
     data = buffer.getvalue()
     key = secrets.token_hex(24)
-    get_storage().save(key, data)
+    storage.put(key, data)
     base = photo.filename.rsplit(".", 1)[0]
     row = StoredFile(id=thumbnail_id(photo.id), storage_key=key, filename=f"{base}-缩略图.jpg"[:255],
                      content_type="image/jpeg", size=len(data), sha256=hashlib.sha256(data).hexdigest(),

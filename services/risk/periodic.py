@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, tx
+from core import audit, storage, tx
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.extensions import db
@@ -201,10 +201,14 @@ def generate(report_id: int, font_path: str, today: date | None = None) -> Perio
                        max_bytes=MAX_FILE_BYTES)
     xlsx = store_upload(io.BytesIO(periodic_content.to_xlsx(content)), f"{stem}.xlsx", None, None,
                         max_bytes=MAX_FILE_BYTES)
+    replaced = [file_id for file_id in (row.pdf_file_id, row.xlsx_file_id) if file_id]
     row.pdf_file_id, row.xlsx_file_id = pdf.id, xlsx.id
     row.statistics = content
     row.status, row.error, row.generated_at = "done", None, utcnow()
     row.updated_at = row.generated_at
+    db.session.flush()
+    for file_id in replaced:  # the previous edition's files go once the new one is committed
+        storage.discard(db.session.get(StoredFile, file_id))
     db.session.flush()
     return row
 

@@ -101,3 +101,40 @@ def test_an_idempotency_key_is_kept_per_person(client, uploader, make_unit, make
     assert "Idempotent-Replay" not in theirs.headers
     assert theirs.json["id"] != mine["id"]
     assert download(client, theirs.json["id"], stranger)[:2] == (200, PNG)
+
+
+def test_a_file_stored_in_a_transaction_that_rolls_back_is_deleted_and_a_committed_one_stays(app, client):
+    from pathlib import Path
+
+    from core import tx
+    from core.storage import store_upload
+
+    files = Path(app.config["UPLOAD_DIR"])
+    refused = store_upload(io.BytesIO(PNG), "回滚.png", None, None)
+    refused_path = files / refused.storage_key[:2] / refused.storage_key
+    assert refused_path.exists()
+    tx.rollback()  # e.g. the request failed after the file was written
+    assert not refused_path.exists()
+
+    kept = store_upload(io.BytesIO(PNG), "提交.png", None, None)
+    kept_path = files / kept.storage_key[:2] / kept.storage_key
+    tx.commit()
+    tx.rollback()  # a later rollback does not touch what was committed
+    assert kept_path.exists()
+
+
+def test_a_savepoint_rolled_back_deletes_only_the_files_written_inside_it(app, client):
+    from pathlib import Path
+
+    from core import tx
+    from core.extensions import db
+    from core.storage import store_upload
+
+    files = Path(app.config["UPLOAD_DIR"])
+    outer = store_upload(io.BytesIO(PNG), "外层.png", None, None)
+    savepoint = db.session.begin_nested()
+    inner = store_upload(io.BytesIO(PNG), "内层.png", None, None)
+    savepoint.rollback()  # e.g. a conflict handled inside the request
+    tx.commit()
+    assert (files / outer.storage_key[:2] / outer.storage_key).exists()
+    assert not (files / inner.storage_key[:2] / inner.storage_key).exists()

@@ -144,6 +144,27 @@ def test_regenerating_on_demand_keeps_one_report_per_period(client, insights, ru
     assert listed["total"] == 1 and listed["items"][0]["has_pdf"]
 
 
+def test_regenerating_a_report_deletes_the_previous_editions_files(client, insights, run_jobs, app):
+    from pathlib import Path
+
+    from core.storage import StoredFile
+
+    first = db.session.get(PeriodicRiskReport, generate(client, insights["province_h"], run_jobs)["id"])
+    old = [db.session.get(StoredFile, first.pdf_file_id), db.session.get(StoredFile, first.xlsx_file_id)]
+    old_ids, old_keys = [f.id for f in old], [f.storage_key for f in old]
+    files = Path(app.config["UPLOAD_DIR"])
+    assert all((files / key[:2] / key).exists() for key in old_keys)
+
+    generate(client, insights["centre_h"], run_jobs)
+    db.session.expire_all()
+    again = db.session.get(PeriodicRiskReport, first.id)
+    assert {again.pdf_file_id, again.xlsx_file_id}.isdisjoint(old_ids)
+    assert all(db.session.get(StoredFile, file_id) is None for file_id in old_ids)
+    assert not any((files / key[:2] / key).exists() for key in old_keys)
+    new = db.session.get(StoredFile, again.pdf_file_id)
+    assert (files / new.storage_key[:2] / new.storage_key).exists()
+
+
 def test_a_second_request_while_queued_queues_no_second_job(client, insights):
     body = {"period_type": "quarter", "period": QUARTER}
     first = client.post("/api/v1/risk/periodic-reports", json=body, headers=insights["province_h"])
