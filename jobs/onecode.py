@@ -1,7 +1,8 @@
 """One-code bulk jobs: assignment and label sheets (thin: load by id, call qr, commit).
 
-Each claims its `CodeJob` row first (`queued` to `running`, `batches.claim`): a job delivered
-twice (the sweep re-enqueues one whose enqueue was lost) runs once, the other run does nothing.
+Each claims its `CodeJob` row first (`batches.claim`: `queued`, or `running` with no progress
+for the sweep's grace period, to `running`): a job delivered twice (the sweep re-enqueues one
+whose enqueue was lost or whose worker died) runs once, the other run does nothing.
 """
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from core import audit, tx
@@ -62,22 +62,27 @@ def job_key(job_id: int) -> str:
 
 
 def waiting(before: datetime) -> list[tuple[int, str]]:
-    """(id, kind) of bulk jobs `queued` and untouched since `before`: their enqueue was lost or their
-    worker died before claiming them. For `jobs.maintenance.sweep_lost_jobs`."""
+    """(id, kind) of bulk jobs untouched since `before`: still `queued` (their enqueue was lost)
+    or `running` with no progress since (their worker died). For `jobs.maintenance.sweep_lost_jobs`,
+    which leaves alone any whose rq job is still alive."""
     return [(row.id, row.kind) for row in db.session.execute(
-        select(CodeJob.id, CodeJob.kind).where(CodeJob.status == "queued", CodeJob.updated_at < before)
+        select(CodeJob.id, CodeJob.kind).where(CodeJob.status.in_(("queued", "running")), CodeJob.updated_at < before)
         .order_by(CodeJob.id))]
 
 
 def claim(job_id: int) -> CodeJob | None:
-    """Move a queued bulk job to `running` (the caller's first progress commits it), or None when
-    it is no longer queued.
+    """Move a bulk job to `running` (the caller's first progress commits it), or None when another
+    run holds it or it is over.
 
-    The conditional UPDATE is the claim: of two runs of one job, the second waits on the
-    first's row lock, then updates nothing and does nothing. A run after a finished (or
-    failed) one does nothing either.
+    The conditional UPDATE is the claim: it takes a `queued` job, or a `running` one whose run
+    made no progress for JOB_SWEEP_GRACE_SECONDS (its worker died: progress is committed every
+    chunk). Of two runs of one job, the second waits on the first's row lock, then updates
+    nothing and does nothing; a run after a finished (or failed) one does nothing either. Taking
+    over is safe: assignment skips devices already coded and a sheet is drawn again whole.
     """
-    claimed = db.session.execute(update(CodeJob).where(CodeJob.id == job_id, CodeJob.status == "queued")
+    stale = utcnow() - timedelta(seconds=current_app.config["JOB_SWEEP_GRACE_SECONDS"])
+    claimable = or_(CodeJob.status == "queued", and_(CodeJob.status == "running", CodeJob.updated_at < stale))
+    claimed = db.session.execute(update(CodeJob).where(CodeJob.id == job_id, claimable)
                                  .values(status="running", updated_at=utcnow())).rowcount
     if not claimed:
         return None

@@ -238,3 +238,23 @@ def test_without_redis_the_sweep_does_nothing(app, monkeypatch, september_report
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     assert sweep_lost_jobs() == 0
     assert db.session.get(PeriodicRiskReport, september_report).status == "queued"
+
+
+def test_a_code_job_whose_worker_died_mid_run_is_taken_over_by_the_sweep(
+        client, site, app, monkeypatch, make_equipment, run_jobs):
+    from jobs.onecode import run_assign_job
+
+    make_equipment(site["unit"], "3310", use_status="in_use")
+    with redis_down(app, monkeypatch):
+        job_id = client.post("/api/v1/onecode/jobs", json={"kind": "assign"}, headers=site["admin_headers"]).json["id"]
+    db.session.execute(update(CodeJob).where(CodeJob.id == job_id).values(status="running"))
+    run_assign_job(job_id)  # the dead run's progress is recent: another run does not take it over
+    db.session.expire_all()
+    assert (db.session.get(CodeJob, job_id).status, db.session.get(CodeJob, job_id).processed) == ("running", 0)
+
+    age(CodeJob, job_id, app)  # no progress for longer than the grace period
+    assert sweep_lost_jobs() == 1
+    run_jobs()
+    done = client.get(f"/api/v1/onecode/jobs/{job_id}", headers=site["admin_headers"]).json
+    assert (done["status"], done["total"], done["processed"]) == ("done", 1, 1)
+    assert sweep_lost_jobs() == 0
