@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,13 @@ def handle_app_error(error: AppError):
     return response
 
 
+def handle_data_error(error: DataError):
+    """A value the database cannot store that no schema caught (e.g. a NUL character in a path):
+    the client's input, so a 400, never a 500."""
+    log.warning("value refused by the database: %s", error.orig)
+    return error_response("invalid_value", "提交的数据包含无法处理的值（如超出范围的数字或不可见字符）。", 400)
+
+
 def handle_unexpected(error: Exception):
     log.exception("unhandled error")
     code, message = HTTP_CODES[500]
@@ -140,4 +148,5 @@ def handle_unexpected(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -9,9 +9,10 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
 
 from core.extensions import db
+from core.schemas import StorableValues
 
 
-class PageQuery(Schema):
+class PageQuery(StorableValues, Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     page_size = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1000))
 

@@ -1,7 +1,7 @@
 """Schema conventions at the boundary: Chinese validation messages, unknown fields refused."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 # marshmallow's built-in messages are English; the users read Chinese.
 _FIELD_MESSAGES = {
@@ -39,8 +39,43 @@ validate.OneOf.default_message = "取值应为以下之一：{choices}。"
 validate.Regexp.default_message = "格式不正确。"
 
 
-class InputSchema(Schema):
-    """Base of every input schema: unknown fields are an error, with a Chinese message."""
+DATABASE_INTEGER = (-2**31, 2**31 - 1)  # what a PostgreSQL INTEGER column holds
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """A record id given by the client: a positive number a database INTEGER can hold."""
+    return fields.Integer(validate=validate.Range(min=1, max=DATABASE_INTEGER[1]), **kwargs)
+
+
+def _unstorable(field: fields.Field, value) -> str | None:
+    if isinstance(field, fields.List) and isinstance(value, list):
+        return next((problem for item in value if (problem := _unstorable(field.inner, item))), None)
+    if isinstance(field, fields.Integer) and isinstance(value, int) and not (
+            DATABASE_INTEGER[0] <= value <= DATABASE_INTEGER[1]):
+        return "数值超出范围。"
+    if isinstance(field, fields.String) and isinstance(value, str) and "\x00" in value:
+        return "不能包含空字符。"
+    return None
+
+
+class StorableValues:
+    """Loaded values the database can hold: integers within INTEGER's range, text without NUL
+    characters. Anything else is a validation error naming the field, never a database error."""
+
+    @validates_schema
+    def _storable(self, data, **kwargs) -> None:
+        errors = {}
+        for name, field in self.load_fields.items():
+            key = field.attribute or name
+            if key in data and (problem := _unstorable(field, data[key])):
+                errors[field.data_key or name] = [problem]
+        if errors:
+            raise ValidationError(errors)
+
+
+class InputSchema(StorableValues, Schema):
+    """Base of every input schema: unknown fields are an error, with a Chinese message; values
+    must be storable (`StorableValues`)."""
 
     class Meta:
         unknown = RAISE

@@ -75,7 +75,7 @@ def void(data, code):
 
 
 def _code_in_scope(code: str, identity) -> EquipmentCode:
-    row = db.session.get(EquipmentCode, code.strip().upper())
+    row = db.session.get(EquipmentCode, resolve.checked_code(code))
     if row is None:
         raise NotFound("未找到该设备码。", code="code_not_found")
     get_in_scope(Equipment, row.equipment_id, identity, "未找到该设备码。")

@@ -47,7 +47,8 @@ class Scan:
     application: InspectionApplication | None = None
 
 
-def _checked(raw_code: str) -> str:
+def checked_code(raw_code: str) -> str:
+    """The code as stored (normalised); a malformed one (its check character caught it) is a 400."""
     code = normalize(raw_code)
     if not is_well_formed(code):
         raise InvalidInput("二维码编号有误，请核对后重新输入。", code="code_malformed", status=400)
@@ -83,7 +84,7 @@ def public_entry(raw_code: str, rate_bucket: str | None = None) -> cache.Entry:
     With `rate_bucket`, the client's per-minute limit (PUBLIC_RATE_LIMIT_PER_MINUTE) is counted
     and enforced in the same Redis call as the cache read.
     """
-    code = _checked(raw_code)
+    code = checked_code(raw_code)
     found = cache.read((cache.card_key(code),), rate_bucket)
     ratelimit.enforce(found.count, "PUBLIC_RATE_LIMIT_PER_MINUTE")
     return _entry(found.value) if found.hit else _fill(code)[0]
@@ -106,7 +107,7 @@ def public_page(raw_code: str, render: Callable[[dict[str, Any]], str], rate_buc
 
     One Redis call reads the page, or failing that the card, and counts the client.
     """
-    code = _checked(raw_code)
+    code = checked_code(raw_code)
     found = cache.read((cache.page_key(code), cache.card_key(code)), rate_bucket)
     ratelimit.enforce(found.count, "PUBLIC_RATE_LIMIT_PER_MINUTE")
     if found.hit == 1:

@@ -12,20 +12,19 @@ from marshmallow import fields, validate
 
 from core.idcodes import mask_phone
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema, StepSchema
+from core.schemas import InputSchema, OutputSchema, StepSchema, id_field
 from miniapp_api.schemas.equipment.records import EquipmentSummarySchema
 from models.inspection import INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES
 from services.inspection import applications
 
 _text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
-_id = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 
 
 # -- requests ------------------------------------------------------------------------------
 
 class InspectionApplicationInput(InputSchema):
-    equipment_id = _id(required=True)
-    agency_unit_id = _id(required=True)
+    equipment_id = id_field(required=True)
+    agency_unit_id = id_field(required=True)
     inspection_type = fields.String(required=True, validate=validate.OneOf(list(INSPECTION_TYPES)))
     requested_date = fields.Date(required=True)
     contact_name = fields.String(required=True, validate=_text(64))
@@ -48,8 +47,8 @@ class WithdrawInput(InputSchema):
 
 class InspectionApplicationQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(list(INSPECTION_APPLICATION_STATUSES)))
-    equipment_id = _id()
-    agency_unit_id = _id()
+    equipment_id = id_field()
+    agency_unit_id = id_field()
     inspection_type = fields.String(validate=validate.OneOf(list(INSPECTION_TYPES)))
 
 

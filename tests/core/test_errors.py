@@ -63,3 +63,16 @@ def test_an_id_beyond_the_database_integer_range_is_404_not_500(client, regulato
     headers = regulator("610113")
     for path in ("/api/v1/units/99999999999", "/api/v1/equipment/99999999999", "/api/v1/risk/reports/99999999999"):
         assert_envelope(client.get(path, headers=headers), 404, "not_found")
+
+
+def test_values_the_database_cannot_hold_are_named_field_errors_not_500(client, regulator, make_unit, make_person,
+                                                                          auth_headers):
+    province = regulator("610000")
+    body = assert_envelope(client.post("/api/v1/onecode/jobs", json={"kind": "assign", "unit_id": 2**40},
+                                       headers=province), 422, "validation_error")
+    assert body["details"]["fields"] == {"unit_id": ["数值超出范围。"]}
+    body = assert_envelope(client.get("/api/v1/equipment?q=%00abc", headers=province), 422, "validation_error")
+    assert body["details"]["fields"] == {"q": ["不能包含空字符。"]}
+    admin = auth_headers(make_person(make_unit("use", "610113"), "unit_admin"))
+    assert_envelope(client.post("/api/v1/onecode/codes/%00AB/void", json={"reason": "遗失"}, headers=admin),
+                    400, "code_malformed")

@@ -5,14 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, StorableValues, id_field
 from core.extensions import db
 from models.orgs import Person
 from models.risk import AREAS, HAZARD_LEVELS, LEVELS, REPORT_KINDS, REPORT_STATUSES
 from services.risk import deadlines, path
 
 _text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
-_id = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 _risk_level = lambda: fields.String(required=True, validate=validate.OneOf(list(HAZARD_LEVELS)))  # noqa: E731
 
 
@@ -29,18 +28,18 @@ class RiskReasonInput(InputSchema):
 
 
 class RiskConsultAgencyInput(InputSchema):
-    agency_unit_id = _id(required=True, metadata={"description": "本辖区的检验检测机构"})
+    agency_unit_id = id_field(required=True, metadata={"description": "本辖区的检验检测机构"})
     note = fields.String(required=True, validate=_text(2000), metadata={"description": "商请研判的事项"})
 
 
 class RiskAgencyOpinionInput(InputSchema):
     opinion = fields.String(required=True, validate=_text(4000))
-    agency_unit_id = _id(load_default=None, allow_none=True,
+    agency_unit_id = id_field(load_default=None, allow_none=True,
                          metadata={"description": "市局代录时指明机构；默认最近商请的机构"})
 
 
 class RiskAssignExpertsInput(InputSchema):
-    expert_person_ids = fields.List(_id(), required=True, validate=validate.Length(min=1, max=20))
+    expert_person_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=20))
     note = fields.String(validate=validate.Length(max=2000), load_default=None, allow_none=True)
 
 
@@ -66,13 +65,13 @@ class RiskReportDoneInput(InputSchema):
 
 
 class RiskMergeInput(InputSchema):
-    into_id = _id(required=True, metadata={"description": "合并到的（同一隐患的）风险信息"})
+    into_id = id_field(required=True, metadata={"description": "合并到的（同一隐患的）风险信息"})
     note = fields.String(validate=validate.Length(max=2000), load_default=None, allow_none=True)
 
 
-class RiskExpertQuery(Schema):
+class RiskExpertQuery(StorableValues, Schema):
     specialty = fields.String(validate=_text(32), load_default=None)
-    report_id = _id(load_default=None, metadata={"description": "与该风险信息匹配的专家排在前面"})
+    report_id = id_field(load_default=None, metadata={"description": "与该风险信息匹配的专家排在前面"})
 
 
 class RiskAssignmentQuery(PageQuery):
