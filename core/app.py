@@ -48,6 +48,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_commands(app)
 
     app.after_request(_commit_or_rollback)
+    app.register_error_handler(IntegrityError, _conflict)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     return app
@@ -87,10 +88,17 @@ def _commit_or_rollback(response: Response) -> Response:
         return response
     try:
         tx.commit()
-    except IntegrityError:
-        log.info("commit refused by a constraint", exc_info=True)
-        replayed = replay_current()
-        if replayed is not None:
-            return replayed
-        return error_response("conflict", "与现有数据冲突，请刷新后重试。", 409)
+    except IntegrityError as error:
+        return _conflict(error)
     return response
+
+
+def _conflict(error: IntegrityError) -> Response:
+    """A constraint refused the request's change (at a flush inside the request, or at its commit):
+    two requests raced. A retried submission gets the first one's answer; anything else a 409."""
+    log.info("change refused by a constraint", exc_info=error)
+    tx.rollback()
+    replayed = replay_current()
+    if replayed is not None:
+        return replayed
+    return error_response("conflict", "与现有数据冲突，请刷新后重试。", 409)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import tx
 from core.auth import current_identity
 from core.errors import InvalidInput
 from core.extensions import db
@@ -125,7 +126,7 @@ def idempotent(view):
                 db.session.flush()
             except IntegrityError:
                 # Another request with the same key committed first: answer as it did.
-                db.session.rollback()
+                tx.rollback()
                 return replay_current() or response
         return response
 

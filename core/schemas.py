@@ -1,6 +1,8 @@
 """Schema conventions at the boundary: Chinese validation messages, unknown fields refused."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 # marshmallow's built-in messages are English; the users read Chinese.
@@ -40,6 +42,7 @@ validate.Regexp.default_message = "格式不正确。"
 
 
 DATABASE_INTEGER = (-2**31, 2**31 - 1)  # what a PostgreSQL INTEGER column holds
+YEARS = (1900, 2100)  # dates the business can mean; beyond them date arithmetic overflows
 
 
 def id_field(**kwargs) -> fields.Integer:
@@ -53,14 +56,16 @@ def _unstorable(field: fields.Field, value) -> str | None:
     if isinstance(field, fields.Integer) and isinstance(value, int) and not (
             DATABASE_INTEGER[0] <= value <= DATABASE_INTEGER[1]):
         return "数值超出范围。"
+    if isinstance(value, (date, datetime)) and not YEARS[0] <= value.year <= YEARS[1]:
+        return f"日期应在 {YEARS[0]} 年到 {YEARS[1]} 年之间。"
     if isinstance(field, fields.String) and isinstance(value, str) and "\x00" in value:
         return "不能包含空字符。"
     return None
 
 
 class StorableValues:
-    """Loaded values the database can hold: integers within INTEGER's range, text without NUL
-    characters. Anything else is a validation error naming the field, never a database error."""
+    """Loaded values the database can hold: integers within INTEGER's range, dates within YEARS,
+    text without NUL characters. Anything else is a validation error naming the field, never a database error."""
 
     @validates_schema
     def _storable(self, data, **kwargs) -> None:

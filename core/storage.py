@@ -141,7 +141,10 @@ def _delete(keys: list[str]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    """The root transaction committed: written files stay, discarded ones go."""
+    """The root transaction committed: written files stay, discarded ones go. (SQLAlchemy fires
+    this at a savepoint's release too: then nothing is final yet.)"""
+    if session.in_nested_transaction():
+        return
     session.info.pop(_WRITTEN, None)
     _delete([key for key, _ in session.info.pop(_DISCARDED, [])])
 

@@ -33,6 +33,7 @@ def make_worker_class():
                 try:
                     return super().perform_job(job, queue, execution)
                 finally:
+                    tx.rollback()  # whatever a failed job left uncommitted: its files are deleted too
                     db.session.remove()
 
     return AppWorker

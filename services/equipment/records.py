@@ -174,6 +174,6 @@ def list_equipment_stmt(identity: Identity, *, category: str | None = None, use_
     if q:
         text = q.strip()
         stmt = stmt.where(or_(Equipment.equipment_code == text.upper(), Equipment.legacy_reg_code == text.upper(),
-                              Equipment.registration_cert_no == text, Equipment.product_name.like(f"%{text}%"),
-                              Equipment.address.like(f"%{text}%")))
+                              Equipment.registration_cert_no == text, Equipment.product_name.contains(text, autoescape=True),
+                              Equipment.address.contains(text, autoescape=True)))
     return stmt.order_by(Equipment.id.desc())

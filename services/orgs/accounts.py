@@ -267,7 +267,9 @@ def bind_by_phone(ticket: str, encrypted_data: str, iv: str, ip: str | None) -> 
                                     current_app.config["WECHAT_MINIAPP_APPID"])
     except WeChatDecryptError:
         raise InvalidInput("手机号数据无法解密，请重新授权。", code="phone_decrypt_failed")
-    phone = data.get("purePhoneNumber") or data.get("phoneNumber")
+    phone = (data.get("purePhoneNumber") or data.get("phoneNumber")) if isinstance(data, dict) else None
+    if not phone:
+        raise InvalidInput("手机号数据无法解密，请重新授权。", code="phone_decrypt_failed")
     matches = list(db.session.scalars(select(Person).where(Person.phone == phone, Person.status == "active")))
     if not matches:
         raise NotFound("未找到使用该手机号的人员，请联系单位管理员登记，或使用邀请码绑定。", code="phone_not_found")

@@ -162,5 +162,5 @@ def list_people_stmt(identity: Identity, unit_id: int | None = None, role: str |
     if status:
         stmt = stmt.where(Person.status == status)
     if q:
-        stmt = stmt.where(or_(Person.name.like(f"%{q.strip()}%"), Person.phone == q.strip()))
+        stmt = stmt.where(or_(Person.name.contains(q.strip(), autoescape=True), Person.phone == q.strip()))
     return stmt.order_by(Person.id)

@@ -272,8 +272,7 @@ def list_units_stmt(identity: Identity, *, kind: str | None = None, status: str 
     if region_code:
         stmt = stmt.where(Unit.region_code.in_(regions.subtree_codes(region_code)))
     if q:
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Unit.name.like(pattern), Unit.uscc == normalize(q)))
+        stmt = stmt.where(or_(Unit.name.contains(q.strip(), autoescape=True), Unit.uscc == normalize(q)))
     return stmt.order_by(Unit.id.desc())
 
 

@@ -161,9 +161,9 @@ def list_stmt(identity: Identity, status: str | None = None, q: str | None = Non
     if status:
         stmt = stmt.where(TypicalCase.status == status)
     if q:
-        pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(TypicalCase.title.ilike(pattern), TypicalCase.summary.ilike(pattern),
-                              TypicalCase.lessons.ilike(pattern)))
+        text = q.strip()
+        stmt = stmt.where(or_(*(column.icontains(text, autoescape=True)
+                                for column in (TypicalCase.title, TypicalCase.summary, TypicalCase.lessons))))
     return stmt.order_by(TypicalCase.published_at.desc().nulls_first(), TypicalCase.id.desc())
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput
+from core.schemas import YEARS
 from core.extensions import db
 from core.timeutil import SHANGHAI
 from models.equipment import CatalogueEntry
@@ -119,6 +120,9 @@ def quarter_period(year: int, quarter: int) -> Period:
 def parse_period(text: str, field: str = "period") -> Period:
     """`2026`, `2026-Q4` or `2026-11` as a period of Asia/Shanghai days."""
     value = (text or "").strip().upper()
+    year = re.match(r"\d{4}", value)
+    if year and not YEARS[0] <= int(year[0]) <= YEARS[1]:
+        raise InvalidInput.field(field, f"期间应在 {YEARS[0]} 年到 {YEARS[1]} 年之间。", code="period_invalid")
     if match := re.fullmatch(r"(\d{4})-Q([1-4])", value):
         return quarter_period(int(match[1]), int(match[2]))
     if match := re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", value):

@@ -76,3 +76,29 @@ def test_values_the_database_cannot_hold_are_named_field_errors_not_500(client, 
     admin = auth_headers(make_person(make_unit("use", "610113"), "unit_admin"))
     assert_envelope(client.post("/api/v1/onecode/codes/%00AB/void", json={"reason": "遗失"}, headers=admin),
                     400, "code_malformed")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/checks/monthly?kind_code=3000&month=9999-12",
+                                  "/api/v1/checks/weekly?kind_code=3000&week=0001-01-01",
+                                  "/api/v1/risk/statistics?date_to=9999-12-31",
+                                  "/api/v1/risk/recognition?period=0001-01"])
+def test_dates_beyond_the_business_years_are_4xx_not_500(client, regulator, path):
+    response = client.get(path, headers=regulator("610000"))
+    assert response.status_code in (400, 422), response.json
+    assert response.json["code"] in ("validation_error", "period_invalid")
+
+
+def test_a_constraint_refusing_a_change_inside_the_request_is_a_409(client, make_unit, make_person, auth_headers,
+                                                                     monkeypatch):
+    import io
+
+    from sqlalchemy.exc import IntegrityError
+
+    def raced(*args, **kwargs):  # what a flush raises when a concurrent request took the same unique value
+        raise IntegrityError("INSERT ...", {}, Exception("duplicate key value violates unique constraint"))
+
+    monkeypatch.setattr("miniapp_api.uploads.store_upload", raced)
+    headers = auth_headers(make_person(make_unit("use", "610113"), "safety_officer"))
+    response = client.post("/api/v1/uploads", data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n"), "a.png")},
+                           headers=headers, content_type="multipart/form-data")
+    assert_envelope(response, 409, "conflict")

@@ -138,3 +138,26 @@ def test_a_savepoint_rolled_back_deletes_only_the_files_written_inside_it(app, c
     tx.commit()
     assert (files / outer.storage_key[:2] / outer.storage_key).exists()
     assert not (files / inner.storage_key[:2] / inner.storage_key).exists()
+
+
+def test_a_savepoint_released_commits_nothing_of_the_files_yet(app, client):
+    from pathlib import Path
+
+    from core import tx
+    from core.extensions import db
+    from core.storage import StoredFile, discard, store_upload
+
+    files = Path(app.config["UPLOAD_DIR"])
+    kept = store_upload(io.BytesIO(PNG), "已提交.png", None, None)
+    tx.commit()
+    kept_path = files / kept.storage_key[:2] / kept.storage_key
+
+    written = store_upload(io.BytesIO(PNG), "未提交.png", None, None)
+    written_path = files / written.storage_key[:2] / written.storage_key
+    discard(db.session.get(StoredFile, kept.id))
+    with db.session.begin_nested():  # e.g. a message queued in a savepoint: released, not committed
+        pass
+    assert kept_path.exists()  # the discard waits for the real commit
+    tx.rollback()
+    assert kept_path.exists() and db.session.get(StoredFile, kept.id) is not None
+    assert not written_path.exists()

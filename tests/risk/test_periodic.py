@@ -191,7 +191,8 @@ def test_only_the_province_and_the_centre_generate_and_everyone_else_reads(clien
     ({"period_type": "quarter", "period": "2026-09"}, "period_invalid"),
     ({"period_type": "month", "period": "2026-Q3"}, "period_invalid"),
     ({"period_type": "week", "period": "2026-09"}, "validation_error"),
-    ({"period_type": "quarter", "period": "2999-Q1"}, "period_not_started"),
+    ({"period_type": "quarter", "period": "2099-Q1"}, "period_not_started"),
+    ({"period_type": "quarter", "period": "2999-Q1"}, "period_invalid"),
 ])
 def test_a_bad_period_is_refused(client, insights, body, code):
     response = client.post("/api/v1/risk/periodic-reports", json=body, headers=insights["province_h"])
