@@ -28,6 +28,7 @@ from core.timeutil import business_today
 from models.checks import APPOINTMENT_ROLES, Appointment
 from models.equipment import CatalogueEntry, Equipment
 from models.orgs import Person, PersonRole, Unit
+from services.checks import scope
 from services.orgs import people
 
 USE_ROLES = ("principal", "safety_director", "safety_officer")
@@ -211,7 +212,7 @@ def missing_appointments_stmt(identity: Identity) -> Select:
         raise Forbidden("只有监管部门可以查看未落实任命的单位。", code="not_regulator")
     day = business_today()
     problem = (select(Equipment.id).join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-               .where(Equipment.use_unit_id == Unit.id, Equipment.use_status == "in_use",
+               .where(Equipment.use_unit_id == Unit.id, scope.covered_clause(),
                       or_(~_holds("safety_director", day), ~_holds("safety_officer", day), _lacks_officer()))
                .correlate(Unit))
     stmt = select(Unit).where(Unit.kind.in_(("use", "filling")), Unit.status == "approved", exists(problem))
@@ -228,7 +229,7 @@ def missing_details(unit_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         select(Equipment.use_unit_id, kind, func.count().label("devices"),
                func.count().filter(_lacks_officer()).label("without_officer"))
         .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-        .where(Equipment.use_unit_id.in_(unit_ids), Equipment.use_status == "in_use")
+        .where(Equipment.use_unit_id.in_(unit_ids), scope.covered_clause())
         .group_by(Equipment.use_unit_id, kind).order_by(Equipment.use_unit_id, kind)).all()
     held = set(db.session.execute(
         select(Appointment.unit_id, Appointment.kind_code, Appointment.role)

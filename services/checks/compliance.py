@@ -30,7 +30,7 @@ from models.checks import Appointment, DailyCheck, MonthlyMinutes, WeeklyReport
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import Finding
 from models.orgs import Person, Region, Unit
-from services.checks import appointments, periods
+from services.checks import appointments, periods, scope
 from services.orgs import regions
 
 MAX_WINDOW_DAYS = 366
@@ -118,7 +118,7 @@ def _devices(where, period: periods.Period) -> list[Any]:
                            Region.name.label("region_name"), Region.path.label("region_path"),
                            CatalogueEntry.kind_code, periods.effective_start(period.start).label("counted_from"))
                     .select_from(Equipment).join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code),
-                    Equipment.use_unit_id, where).where(periods.in_use_clause()).subquery()
+                    Equipment.use_unit_id, where).where(scope.covered_clause()).subquery()
     cols = [inner.c.unit_id, inner.c.unit_name, inner.c.region_code, inner.c.region_name, inner.c.region_path,
             inner.c.kind_code, inner.c.counted_from]
     return db.session.execute(select(*cols, func.count()).group_by(*cols)).all()
@@ -129,7 +129,7 @@ def _checks_done(where, period: periods.Period) -> dict[int, int]:
                    .join(Equipment, Equipment.id == DailyCheck.equipment_id)
                    .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code),
                    Equipment.use_unit_id, where)
-    stmt = stmt.where(periods.in_use_clause(), periods.check_counts_clause(period.start, period.through))
+    stmt = stmt.where(scope.covered_clause(), periods.check_counts_clause(period.start, period.through))
     return dict(db.session.execute(stmt.group_by(Equipment.use_unit_id)).all())
 
 

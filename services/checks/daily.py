@@ -31,11 +31,12 @@ from core.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, find_record
 from core.scoping import scoped
 from core.timeutil import business_today, utcnow
 from models.checks import Checklist, DailyCheck
-from models.equipment import Equipment
+from models.equipment import CatalogueEntry, Equipment
 from models.onecode import EquipmentCode
 from qr import resolve
 from services import findings
 from services.checks import checklists
+from services.checks.scope import covered_clause, is_covered
 
 CHECKER_ROLES = ("safety_officer", "safety_director")
 UNIT_VIEW_ROLES = ("safety_director", "unit_admin", "principal")
@@ -64,8 +65,8 @@ def _equipment(identity: Identity, equipment_id: int) -> Equipment:
 
 
 def _require_in_use(equipment: Equipment) -> None:
-    if equipment.use_status != "in_use":
-        raise RuleViolation("设备不在使用状态，无需日管控检查。", code="equipment_not_in_use")
+    if not is_covered(equipment):
+        raise RuleViolation("该设备不在日管控范围内（未在用，或不属市场监管部门监管），无需检查。", code="equipment_not_in_use")
 
 
 # -- scanning -------------------------------------------------------------------------
@@ -236,7 +237,8 @@ class Day:
 
 
 def _devices_stmt(identity: Identity, scope: str) -> Select:
-    stmt = select(Equipment).where(Equipment.use_unit_id == identity.unit_id, Equipment.use_status == "in_use")
+    stmt = (select(Equipment).join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
+            .where(Equipment.use_unit_id == identity.unit_id, covered_clause()))
     if scope == "mine":
         stmt = stmt.where(Equipment.safety_officer_person_id == identity.person_id)
     return stmt

@@ -28,7 +28,7 @@ from core.timeutil import SHANGHAI, utcnow
 from models.checks import DailyCheck, WeeklyReport
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import SEVERITIES, Finding
-from services.checks import appointments
+from services.checks import appointments, scope
 
 # The missed-checks list is capped; counts are always whole.
 MISSED_LIST_LIMIT = 200
@@ -104,12 +104,6 @@ def ratio(done: int, expected: int) -> float | None:
 
 # -- the devices expected -----------------------------------------------------------------------
 
-def in_use_clause():
-    """Devices under the daily check (Order 74): in use, market jurisdiction, a registrable kind."""
-    return and_(Equipment.use_status == "in_use", Equipment.jurisdiction == "market",
-                CatalogueEntry.kind_code.notin_(("7000", "F000", "R000")))
-
-
 def effective_start(first: date):
     """The first day a device counts in a period starting `first` (its put-into-use date if later)."""
     return case((and_(Equipment.put_into_use_date.is_not(None), Equipment.put_into_use_date > first),
@@ -134,7 +128,7 @@ def _device_rows(unit_id: int, kind_code: str, period: Period) -> list[Any]:
         select(Equipment.id, Equipment.equipment_code, Equipment.registration_cert_no, Equipment.product_name,
                CatalogueEntry.name.label("catalogue_name"), Equipment.address, Equipment.hazard_stopped, start)
         .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-        .where(Equipment.use_unit_id == unit_id, CatalogueEntry.kind_code == kind_code, in_use_clause())
+        .where(Equipment.use_unit_id == unit_id, CatalogueEntry.kind_code == kind_code, scope.covered_clause())
         .order_by(Equipment.id)).all()
 
 
@@ -153,7 +147,7 @@ def _checks(unit_id: int, kind_code: str, period: Period) -> list[Any]:
         select(DailyCheck.equipment_id, DailyCheck.check_date)
         .join(Equipment, Equipment.id == DailyCheck.equipment_id)
         .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-        .where(Equipment.use_unit_id == unit_id, CatalogueEntry.kind_code == kind_code, in_use_clause(),
+        .where(Equipment.use_unit_id == unit_id, CatalogueEntry.kind_code == kind_code, scope.covered_clause(),
                check_counts_clause(period.start, period.through))).all()
 
 

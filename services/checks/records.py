@@ -26,7 +26,7 @@ from models.checks import DailyCheck
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import FINDING_STATUSES, SEVERITIES, Finding
 from models.orgs import Person, Unit
-from services.checks import monthly, periods, weekly
+from services.checks import monthly, periods, scope, weekly
 
 WEEKDAYS = "一二三四五六日"
 DPI = 200
@@ -151,7 +151,7 @@ def device_month(equipment: Equipment, month: date | None, today: date) -> Recor
     checks = {c.check_date: (c, name) for c, name in db.session.execute(
         select(DailyCheck, Person.name).join(Person, Person.id == DailyCheck.officer_person_id)
         .where(DailyCheck.equipment_id == equipment.id, DailyCheck.check_date.between(period.start, period.end)))}
-    expected = (equipment.use_status == "in_use" and equipment.jurisdiction == "market")
+    expected = scope.is_covered(equipment)
     rows, done, missed = [], 0, 0
     for offset in range((period.end - period.start).days + 1):
         day = date.fromordinal(period.start.toordinal() + offset)

@@ -22,7 +22,7 @@ from models.equipment import CatalogueEntry, Equipment
 from models.findings import SEVERITIES, Finding
 from models.orgs import Person, PersonRole
 from services import notify
-from services.checks import appointments, periods
+from services.checks import appointments, scope
 
 LIST_LIMIT = 10  # devices or findings named in one message; the rest are counted
 
@@ -79,7 +79,7 @@ def daily_checks_due(today: date) -> int:
         select(Equipment.id, Equipment.use_unit_id, CatalogueEntry.kind_code, Equipment.safety_officer_person_id,
                Equipment.equipment_code, Equipment.product_name, CatalogueEntry.name)
         .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-        .where(periods.in_use_clause(), ~checked,
+        .where(scope.covered_clause(), ~checked,
                (Equipment.put_into_use_date.is_(None)) | (Equipment.put_into_use_date <= today))
         .order_by(Equipment.id)).all()
     officers = holders({(r.use_unit_id, r.kind_code) for r in rows if r.safety_officer_person_id is None},
@@ -108,7 +108,7 @@ def _pairs_in_use() -> set[tuple[int, str]]:
     return set(db.session.execute(
         select(Equipment.use_unit_id, CatalogueEntry.kind_code).distinct()
         .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-        .where(periods.in_use_clause(), Equipment.use_unit_id.is_not(None))).all())
+        .where(scope.covered_clause(), Equipment.use_unit_id.is_not(None))).all())
 
 
 def weekly_reports_due(today: date) -> int:

@@ -154,6 +154,19 @@ def test_a_device_not_in_use_is_not_checked(client, mall):
     assert (response.status_code, response.json["code"]) == (409, "equipment_not_in_use")
 
 
+def test_a_device_under_another_authority_is_not_in_the_day_nor_checked(client, mall, make_equipment, regulator):
+    crane = make_equipment(mall["unit"], "4210", use_status="in_use", jurisdiction="housing",  # a building-site crane
+                           safety_officer_person_id=mall["officer"].id)
+    day = client.get("/api/v1/checks/today", headers=mall["officer_headers"]).json
+    assert crane.id not in {i["equipment"]["id"] for i in day["items"]} and day["total"] == 2
+    keys = checklist_keys(client, mall["officer_headers"])
+    response = submit(client, mall["officer_headers"], crane.id, answers(keys))
+    assert (response.status_code, response.json["code"]) == (409, "equipment_not_in_use")
+    # The mall has no 起重机械 appointments, yet the crane owes none: only the escalator's missing officer.
+    listed = client.get("/api/v1/checks/missing-appointments", headers=regulator("610113")).json
+    assert [p["kind_code"] for p in listed["items"][0]["problems"]] == ["3000"], listed
+
+
 def test_the_day_is_the_asia_shanghai_day_of_submission(client, mall, monkeypatch):
     from services.checks import daily
 
