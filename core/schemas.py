@@ -1,6 +1,7 @@
 """Schema conventions at the boundary: Chinese validation messages, unknown fields refused."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -45,6 +46,10 @@ DATABASE_INTEGER = (-2**31, 2**31 - 1)  # what a PostgreSQL INTEGER column holds
 YEARS = (1900, 2100)  # dates the business can mean; beyond them date arithmetic overflows
 
 
+# Control characters other than tab and line breaks: PostgreSQL refuses NUL, spreadsheets the rest.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def id_field(**kwargs) -> fields.Integer:
     """A record id given by the client: a positive number a database INTEGER can hold."""
     return fields.Integer(validate=validate.Range(min=1, max=DATABASE_INTEGER[1]), **kwargs)
@@ -58,14 +63,14 @@ def _unstorable(field: fields.Field, value) -> str | None:
         return "数值超出范围。"
     if isinstance(value, (date, datetime)) and not YEARS[0] <= value.year <= YEARS[1]:
         return f"日期应在 {YEARS[0]} 年到 {YEARS[1]} 年之间。"
-    if isinstance(field, fields.String) and isinstance(value, str) and "\x00" in value:
-        return "不能包含空字符。"
+    if isinstance(field, fields.String) and isinstance(value, str) and _CONTROL.search(value):
+        return "不能包含控制字符。"
     return None
 
 
 class StorableValues:
     """Loaded values the database can hold: integers within INTEGER's range, dates within YEARS,
-    text without NUL characters. Anything else is a validation error naming the field, never a database error."""
+    text without control characters (tab and line breaks allowed). Anything else is a validation error naming the field, never a database error."""
 
     @validates_schema
     def _storable(self, data, **kwargs) -> None:

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import or_, select
 
+from core import xlsx
 from core.auth import Identity
 from core.extensions import db
 from core.timeutil import SHANGHAI, as_utc
@@ -328,6 +329,4 @@ def to_xlsx(record: Record) -> bytes:
             sheet.append(row)
     for letter, width in zip("ABCDEFG", (22, 18, 14, 18, 30, 14, 18)):
         sheet.column_dimensions[letter].width = width
-    stream = io.BytesIO()
-    workbook.save(stream)
-    return stream.getvalue()
+    return xlsx.to_bytes(workbook)

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from core import audit
+from core import audit, xlsx
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from core.extensions import db
@@ -339,8 +339,5 @@ def applications_xlsx(stmt: Select) -> io.BytesIO:
     for count, app in enumerate(db.session.scalars(stmt.limit(limit + 1)), start=1):
         if count > limit:
             raise RuleViolation(f"一次最多导出 {limit} 条，请缩小筛选范围。", code="export_too_large")
-        sheet.append([value(app) for _, value in EXPORT_COLUMNS])
-    stream = io.BytesIO()
-    workbook.save(stream)
-    stream.seek(0)
-    return stream
+        xlsx.append_row(sheet, [value(app) for _, value in EXPORT_COLUMNS])
+    return io.BytesIO(xlsx.to_bytes(workbook))

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
+from core import xlsx
 from core.errors import RuleViolation
 from core.extensions import db
 from models.equipment import REGISTRATION_STATUSES, USE_STATUSES, Equipment
@@ -47,8 +48,5 @@ def equipment_xlsx(stmt: Select) -> io.BytesIO:
     for count, equipment in enumerate(rows, start=1):
         if count > limit:
             raise RuleViolation(f"一次最多导出 {limit} 条，请缩小筛选范围。", code="export_too_large")
-        sheet.append([value(equipment) for _, value in COLUMNS])
-    stream = io.BytesIO()
-    workbook.save(stream)
-    stream.seek(0)
-    return stream
+        xlsx.append_row(sheet, [value(equipment) for _, value in COLUMNS])
+    return io.BytesIO(xlsx.to_bytes(workbook))

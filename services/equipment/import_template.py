@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core import xlsx
 from core.errors import InvalidInput
 from models.equipment import DUE_TYPES, REGISTRATION_STATUSES, USE_STATUSES
 from services.equipment import catalogue
@@ -217,7 +218,4 @@ def template_xlsx() -> io.BytesIO:
     _data_sheet(workbook.active, formulas, current_app.config["IMPORT_MAX_ROWS"] + FIRST_DATA_ROW - 1)
     _help_sheet(workbook)
     workbook.move_sheet(HELP_SHEET, offset=-1)  # data, instructions, lists
-    stream = io.BytesIO()
-    workbook.save(stream)
-    stream.seek(0)
-    return stream
+    return io.BytesIO(xlsx.to_bytes(workbook))

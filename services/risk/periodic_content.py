@@ -5,7 +5,6 @@ Nothing in it names a reporter, a point or a reporting unit (guidance 二(六)).
 """
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import and_, case, func, select
 
+from core import xlsx
 from core.extensions import db
 from core.timeutil import SHANGHAI, as_utc, utcnow
 from models.equipment import CatalogueEntry
@@ -242,9 +242,7 @@ def to_xlsx(content: dict[str, Any]) -> bytes:
                       c["lessons"]])
         for cell in sheet[sheet.max_row]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    stream = io.BytesIO()
-    workbook.save(stream)
-    return stream.getvalue()
+    return xlsx.to_bytes(workbook)
 
 
 # -- reading --------------------------------------------------------------------------------------------

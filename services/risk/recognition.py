@@ -28,7 +28,6 @@ commendation list (.xlsx) is for the province and the centre only.
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from openpyxl import Workbook
@@ -36,7 +35,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit
+from core import audit, xlsx
 from core.auth import Identity
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from core.extensions import db
@@ -258,6 +257,4 @@ def commendation_xlsx(identity: Identity, period_code: str) -> tuple[bytes, str]
             ws.column_dimensions[letter].width = width
     audit.record(identity.audit_context(), "risk.recognition_export", "risk_recognition", period.code, None,
                  {"reporter_ids": [r["reporter_id"] for r in reporters], "point_ids": [r["point_id"] for r in point_rows]})
-    stream = io.BytesIO()
-    workbook.save(stream)
-    return stream.getvalue(), f"风险监测表彰名单-{period.code}.xlsx"
+    return xlsx.to_bytes(workbook), f"风险监测表彰名单-{period.code}.xlsx"

@@ -72,7 +72,7 @@ def test_values_the_database_cannot_hold_are_named_field_errors_not_500(client, 
                                        headers=province), 422, "validation_error")
     assert body["details"]["fields"] == {"unit_id": ["数值超出范围。"]}
     body = assert_envelope(client.get("/api/v1/equipment?q=%00abc", headers=province), 422, "validation_error")
-    assert body["details"]["fields"] == {"q": ["不能包含空字符。"]}
+    assert body["details"]["fields"] == {"q": ["不能包含控制字符。"]}
     admin = auth_headers(make_person(make_unit("use", "610113"), "unit_admin"))
     assert_envelope(client.post("/api/v1/onecode/codes/%00AB/void", json={"reason": "遗失"}, headers=admin),
                     400, "code_malformed")

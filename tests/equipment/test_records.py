@@ -129,6 +129,14 @@ def test_the_list_exports_to_xlsx_with_the_same_filters(client, yanta, make_equi
     assert [r[0] for r in rows[1:]] == ["3110"]
 
 
+def test_text_that_looks_like_a_formula_is_exported_as_text(client, yanta, make_equipment):
+    make_equipment(yanta["unit"], "3110", address='=HYPERLINK("http://example.invalid","点此")')
+    response = client.get("/api/v1/equipment/export.xlsx", headers=yanta["admin"])
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value and str(c.value).startswith("=")]
+    assert [(c.value, c.data_type) for c in cells] == [('=HYPERLINK("http://example.invalid","点此")', "s")]
+
+
 def test_the_catalogue_is_public_and_hides_retired_codes_unless_asked(client):
     codes = {e["code"] for e in client.get("/api/v1/catalogue").json}
     assert {"3110", "4D00", "6A00", "23T0"} <= codes
