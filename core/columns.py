@@ -13,10 +13,6 @@ from core.timeutil import utcnow
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def created_at_column() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-
-
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(

@@ -26,6 +26,8 @@ USE_STATUSES = {
     "removed": "删除（移除监察）",
     "in_use_unregistered": "在用未注册",
 }
+# No longer standing in use under its registration (TSG 08-2017 §2.5: 报废, 拆除, 迁出, ...).
+GONE_STATUSES = ("scrapped", "dismantled", "removed", "junk", "moved_out")
 # 注册状态 (EQP_REG_STA).
 REGISTRATION_STATUSES = {"unregistered": "待注册", "registered": "在册", "cancelled": "注销登记"}
 

@@ -14,6 +14,7 @@ from core import audit, tx
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
+from core.scoping import region_in_scope
 from core.storage import store_upload
 from core.timeutil import utcnow
 from models.equipment import CatalogueEntry, Equipment
@@ -35,10 +36,10 @@ def start_job(identity: Identity, kind: str, unit_id: int | None, region_code: s
     if unit_id is not None:
         unit = db.session.get(Unit, unit_id)
         own = identity.unit_id == unit_id and identity.has_role(*assign.MANAGER_ROLES)
-        if unit is None or not (own or (identity.is_regulator and _in_scope(identity, unit.region_code))):
+        if unit is None or not (own or (identity.is_regulator and region_in_scope(unit.region_code, identity))):
             raise Forbidden("只能为本单位或辖区内的单位批量办理。", code="not_code_manager")
         region_code = unit.region_code
-    elif not (identity.is_regulator and _in_scope(identity, region_code)):
+    elif not (identity.is_regulator and region_in_scope(region_code, identity)):
         raise Forbidden("只能为辖区批量办理。", code="not_code_manager")
     regions.require_region(region_code)
     job = CodeJob(kind=kind, unit_id=unit_id, region_code=region_code, status="queued",
@@ -87,10 +88,6 @@ def claim(job_id: int) -> CodeJob | None:
     if not claimed:
         return None
     return db.session.get(CodeJob, job_id, populate_existing=True)
-
-
-def _in_scope(identity: Identity, region_code: str | None) -> bool:
-    return region_code is not None and (identity.region_codes is None or region_code in identity.region_codes)
 
 
 def _reach(job: CodeJob) -> tuple[int | None, list[str] | None]:

@@ -24,10 +24,11 @@ from core.auth import Identity
 from core.extensions import db
 from core.timeutil import SHANGHAI, as_utc
 from models.checks import DailyCheck
-from models.equipment import CatalogueEntry, Equipment
+from models.equipment import Equipment
 from models.findings import FINDING_STATUSES, SEVERITIES, Finding
 from models.orgs import Person, Unit
 from services.checks import monthly, periods, scope, weekly
+from services.equipment import catalogue
 
 WEEKDAYS = "一二三四五六日"
 DPI = 200
@@ -147,8 +148,7 @@ def unit_month(identity: Identity, unit: Unit, kind_code: str | None, month: dat
 def device_month(equipment: Equipment, month: date | None, today: date) -> Record:
     """《每日XX安全检查记录》 of one device for a month: every day, checked or missed, and its findings."""
     period = periods.month_period(month or today, today)
-    kind = db.session.get(CatalogueEntry, equipment.catalogue.kind_code)
-    kind_name = kind.name if kind else equipment.catalogue.name
+    kind_name = catalogue.kind_name(equipment.catalogue)
     checks = {c.check_date: (c, name) for c, name in db.session.execute(
         select(DailyCheck, Person.name).join(Person, Person.id == DailyCheck.officer_person_id)
         .where(DailyCheck.equipment_id == equipment.id, DailyCheck.check_date.between(period.start, period.end)))}

@@ -15,7 +15,8 @@ from core import audit
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
-from models.equipment import APPLICATION_KINDS, REGISTRATION_STATUSES, USE_STATUSES, Application, Equipment
+from models.equipment import (APPLICATION_KINDS, GONE_STATUSES, REGISTRATION_STATUSES, USE_STATUSES, Application,
+                              Equipment)
 from models.orgs import Region, Unit
 from services.equipment import catalogue, contracts, offices, records
 from services.orgs import regions, units
@@ -31,7 +32,6 @@ TIME_LIMITS = {
     "suspension": ("stopped_on", "SUSPENSION_REPORT_DAYS"),
     "maintenance_filing": ("signed_on", "MAINTENANCE_FILING_DEADLINE_DAYS"),
 }
-GONE = contracts.GONE_STATUSES
 
 
 def _form_error(name: str, message: str, code: str) -> InvalidInput:
@@ -68,7 +68,7 @@ def _inspection_in_date(equipment: Equipment, today: date, business: str) -> Non
 
 def _construction_notice(app: Application, eq: Equipment, today: date) -> None:
     """施工告知 before work starts, by a unit licensed for that work (安装 / 改造 / 修理)."""
-    if eq.use_status in GONE:
+    if eq.use_status in GONE_STATUSES:
         raise RuleViolation("设备已报废、拆除或迁出，不能办理施工告知。", code="equipment_not_in_service")
     scopes = set(db.session.get(Unit, app.applicant_unit_id).production_scopes or [])
     if not scopes & WORK_SCOPES[app.form["work_type"]]:
@@ -86,7 +86,7 @@ def _use_registration(app: Application, eq: Equipment, today: date) -> None:
         raise RuleViolation(f"设备已在册（使用登记证编号 {eq.registration_cert_no}），不能重复办理使用登记。",
                             code="equipment_already_registered")
     moved_in = eq.registration_status == "cancelled" and eq.use_status == "moved_out"
-    if not moved_in and (eq.registration_status != "unregistered" or eq.use_status in GONE):
+    if not moved_in and (eq.registration_status != "unregistered" or eq.use_status in GONE_STATUSES):
         raise RuleViolation("设备已注销登记或报废，不能办理使用登记（TSG 08-2017）。", code="equipment_not_registrable")
     catalogue.require_registrable(eq.catalogue_code)
     _past(app.form, "put_into_use_date", today)
@@ -96,7 +96,7 @@ def _use_registration(app: Application, eq: Equipment, today: date) -> None:
 
 
 def _change_common(app: Application, eq: Equipment, today: date) -> None:
-    if eq.use_status in GONE:
+    if eq.use_status in GONE_STATUSES:
         raise RuleViolation("设备已报废、拆除或迁出，不能办理变更登记（TSG 08-2017）。", code="equipment_not_in_service")
     _registered(eq, "变更登记")
 

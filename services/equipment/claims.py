@@ -17,11 +17,11 @@ from core.extensions import db
 from core.scoping import region_in_scope, scoped
 from core.timeutil import utcnow
 from models.equipment import CLAIM_STATUSES, Equipment, EquipmentClaim
-from models.orgs import Person, PersonRole, Unit
+from models.orgs import Unit
 from services import notify
 from services.equipment import codes
 from services.equipment.records import require_manager, snapshot
-from services.orgs.units import regulators_for
+from services.orgs.units import regulators_for, tell_admins
 
 _BRACKETS = str.maketrans("（）", "()")
 DECISIONS = {"confirm": "confirmed", "refuse": "refused"}
@@ -101,6 +101,7 @@ def decide_claim(identity: Identity, claim: EquipmentClaim, action: str, note: s
         raise Forbidden("只有设备所在地区的监管部门可以确认认领。", code="not_claim_reviewer")
     if action == "refuse" and not (note and note.strip()):
         raise InvalidInput.field("note", "驳回认领须填写原因。", code="reason_required")
+    db.session.refresh(claim, with_for_update=True)  # two reviewers deciding at once: the second sees the first
     if claim.status != "pending":
         raise RuleViolation(f"该认领已{CLAIM_STATUSES[claim.status]}，不能再次处理。", code="claim_not_pending",
                             details={"status": claim.status})
@@ -123,14 +124,10 @@ def decide_claim(identity: Identity, claim: EquipmentClaim, action: str, note: s
 
 
 def _tell_claimant(claim: EquipmentClaim, equipment: Equipment) -> None:
-    admins = db.session.scalars(select(Person).join(PersonRole).where(
-        Person.unit_id == claim.unit_id, Person.status == "active", PersonRole.role == "unit_admin"))
     label = equipment.equipment_code or equipment.legacy_reg_code
     verdict = "已确认，设备已列入本单位台账" if claim.status == "confirmed" else f"被驳回。原因：{claim.decision_note}"
-    for admin in admins:
-        notify.queue_message(admin.id, f"equipment_claim_{claim.status}", "设备认领结果",
-                             f"您单位对设备 {label} 的认领{verdict}。",
-                             {"claim_id": claim.id, "equipment_id": equipment.id})
+    tell_admins(claim.unit_id, f"equipment_claim_{claim.status}", "设备认领结果",
+                f"您单位对设备 {label} 的认领{verdict}。", {"claim_id": claim.id, "equipment_id": equipment.id})
 
 
 def list_claims_stmt(identity: Identity, status: str | None = None) -> Select:

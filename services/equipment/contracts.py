@@ -15,15 +15,13 @@ from core import audit
 from core.auth import Identity
 from core.errors import InvalidInput, RuleViolation
 from core.extensions import db
-from models.equipment import Application, Equipment, MaintenanceContract
+from models.equipment import GONE_STATUSES, Application, Equipment, MaintenanceContract
 from models.orgs import Unit
 from services.equipment import catalogue
 
 MODES = {"fixed": "固定周期", "on_demand": "按需维保"}
 # TSG T5002-2017: fixed-cycle maintenance at least every 15 days; 按需维保 sets its own interval by contract.
 FIXED_MODE_MAX_INTERVAL_DAYS = 15
-# Equipment that no longer stands in use under this registration.
-GONE_STATUSES = ("scrapped", "dismantled", "removed", "junk", "moved_out")
 
 
 def _field_error(name: str, message: str, code: str) -> InvalidInput:

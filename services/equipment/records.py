@@ -26,9 +26,6 @@ from services.orgs import regions
 MANAGER_ROLES = ("unit_admin", "principal", "safety_director")
 USE_UNIT_KINDS = ("use", "filling")
 
-DESCRIPTIVE_FIELDS = ("product_serial_no", "product_name", "model_spec", "manufacturer_name", "public_place",
-                      "latitude", "longitude", "manufacture_date", "design_life_years", "jurisdiction",
-                      "property_unit_id", "installer_unit_id")
 # Fields that, once the equipment is registered, change only through an application.
 REGISTERED_FIELDS = ("catalogue_code", "equipment_code", "legacy_reg_code", "address", "region_code")
 INSPECTION_FIELDS = ("last_inspection_date", "last_inspection_conclusion", "next_due_date", "next_due_type")

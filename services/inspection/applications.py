@@ -30,7 +30,7 @@ from core.extensions import db
 from core.idcodes import check_field, phone_problem
 from core.scoping import get_in_scope, scoped
 from core.timeutil import business_today, utcnow
-from models.equipment import REGISTRATION_STATUSES, USE_STATUSES, Equipment
+from models.equipment import GONE_STATUSES, REGISTRATION_STATUSES, USE_STATUSES, Equipment
 from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
                                InspectionApplication, InspectionApplicationEvent)
 from models.orgs import Person, PersonRole
@@ -52,8 +52,6 @@ MESSAGE_TEMPLATES = {action: f"inspection_application_{past}" for action, past i
 # Use-unit roles that may apply for (and withdraw) an inspection of the unit's device (Order 74).
 APPLICANT_ROLES = ("unit_admin", "principal", "safety_director", "safety_officer")
 AGENCY_ROLES = ("unit_admin", "inspector", "tester")
-# A device out of use for good is not inspected (TSG 08-2017 §2.5: 报废, 拆除, 迁出, 注销).
-RETIRED_USE_STATUSES = ("scrapped", "dismantled", "moved_out", "junk", "removed")
 NOTICE_MONTHS = 1  # 条例 §28
 
 
@@ -193,8 +191,8 @@ def submit(identity: Identity, equipment: Equipment, data: dict) -> InspectionAp
 
 
 def _check_inspectable(equipment: Equipment) -> None:
-    if equipment.registration_status != "registered" or equipment.use_status in RETIRED_USE_STATUSES:
-        status = (USE_STATUSES.get(equipment.use_status) if equipment.use_status in RETIRED_USE_STATUSES
+    if equipment.registration_status != "registered" or equipment.use_status in GONE_STATUSES:
+        status = (USE_STATUSES.get(equipment.use_status) if equipment.use_status in GONE_STATUSES
                   else REGISTRATION_STATUSES.get(equipment.registration_status))
         raise RuleViolation(f"设备当前为「{status}」，只有已办理使用登记且未报废、注销的设备可以申请检验。",
                             code="equipment_not_inspectable",

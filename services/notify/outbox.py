@@ -118,11 +118,6 @@ def due_message_ids(now: datetime | None = None, limit: int | None = None) -> li
     return list(db.session.scalars(stmt))
 
 
-def pending_message_ids(limit: int = 500) -> list[int]:
-    """Messages still waiting and due, oldest first, for the periodic sweep."""
-    return due_message_ids(limit=limit)
-
-
 def list_messages_stmt(status: str | None = None, channel: str | None = None) -> Select:
     """Every message (for ops staff), newest first."""
     stmt = select(OutboxMessage)

@@ -50,10 +50,6 @@ def report_terms(report: RiskReport) -> set[str]:
     return {t for t in terms if t}
 
 
-def matches(specialties: list[str], report: RiskReport) -> bool:
-    return bool({s.strip() for s in specialties or []} & report_terms(report))
-
-
 def expert_pool(specialty: str | None = None, report: RiskReport | None = None) -> list[dict[str, Any]]:
     """Active experts, each with their unit and specialties; by one specialty, or matching a report.
 

@@ -45,7 +45,6 @@ from services.risk import access, path
 PROVINCE_CODE = "610000"
 ORIGIN = "origin"  # a target level: where the report started (its first event)
 OPEN_STATUSES = ("handling", "assessing", "implementing")
-LEVEL_BELOW = {"province": "city", "city": "county"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,6 @@ TRANSITIONS: dict[tuple[str, str, str], Transition] = {
     ("implementing", "city", "report_done"): Transition("closed", "city", "measures_done"),
     ("implementing", "province", "report_done"): Transition("closed", "province", "measures_done"),
 }
-ACTIONS = frozenset(action for _, _, action in TRANSITIONS)
 ACTION_LABELS = {
     "close": "办结", "escalate": "上报", "merge": "合并", "consult_agency": "商请检验机构",
     "agency_opinion": "录入检验机构意见", "send_back": "退回", "assign_experts": "指派专家",
