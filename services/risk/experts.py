@@ -85,7 +85,8 @@ def assign(identity: Identity, report: RiskReport, person_ids: list[int], note: 
     """The province assigns experts from the pool; the report goes to `assessing` (or more experts join).
 
     Every id must be an active expert (422 naming the bad ones); experts already assigned are kept,
-    not doubled. Each new expert is told through the outbox. Raises InvalidInput, RuleViolation (409),
+    not doubled (a new round after a send-back asks them again). Each expert asked is told through
+    the outbox. Raises InvalidInput, RuleViolation (409),
     Forbidden (403).
     """
     ids = list(dict.fromkeys(person_ids or []))
@@ -97,14 +98,19 @@ def assign(identity: Identity, report: RiskReport, person_ids: list[int], note: 
     if bad:
         raise InvalidInput("所选人员不是专家库中的专家。", code="risk_expert_invalid",
                            details={"fields": {"expert_person_ids": [f"{pid} 不是专家。" for pid in bad]}})
-    existing = set(db.session.scalars(select(ExpertAssignment.expert_person_id)
-                                      .where(ExpertAssignment.report_id == report.id)))
+    existing = {a.expert_person_id: a for a in db.session.scalars(
+        select(ExpertAssignment).where(ExpertAssignment.report_id == report.id))}
+    # A new assessment (the first, or one after the report was sent back and returned) asks every
+    # chosen expert, those of an earlier round again; during one, only experts not yet asked join.
+    starting = t.to_status != report.status
+    again = [existing[pid] for pid in ids if pid in existing] if starting else []
     new = [ExpertAssignment(report_id=report.id, expert_person_id=pid, assigned_by_person_id=identity.person_id)
            for pid in ids if pid not in existing]
-    if not new:
+    if not new and not again:
         raise RuleViolation("所选专家均已指派。", code="risk_experts_already_assigned")
     db.session.add_all(new)
     db.session.flush()
+    new = again + new
     names = "、".join(experts[a.expert_person_id].name for a in new)
     note = (note or "").strip()
     text = f"指派专家：{names}" + (f"。{note}" if note else "")
@@ -118,7 +124,8 @@ def assign(identity: Identity, report: RiskReport, person_ids: list[int], note: 
                              f"请对风险信息「{report.title}」进行分类、评估并提出意见"
                              + (f"，期限 {report.deadline.isoformat()}" if report.deadline else "") + "。",
                              {"report_id": report.id, "assignment_id": a.id},
-                             dedupe_key=f"risk-report:{report.id}:expert:{a.expert_person_id}:assigned")
+                             dedupe_key=f"risk-report:{report.id}:expert:{a.expert_person_id}:assigned:"
+                                        f"{len(report.events)}")
     return new
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import audit
 from core.auth import Identity
@@ -270,7 +270,10 @@ def send_back(identity: Identity, report: RiskReport, reason: str) -> RiskReport
     """Send the report one level down, to the body that held it there, with a reason.
 
     Never below where it started: a report that started at the city (a city point, 韩城, 杨凌)
-    cannot go to a county. Raises InvalidInput (422), RuleViolation (409), Forbidden (403).
+    cannot go to a county. An assessment under way is dropped: the consolidated findings are
+    cleared and the experts' assignments reopened, so that when the report comes back the
+    province assesses it afresh (the earlier opinions stay in the report's history). Raises
+    InvalidInput (422), RuleViolation (409), Forbidden (403).
     """
     reason = required_text(reason, "reason", "退回须填写原因。")
     t = begin(identity, report, "send_back")
@@ -278,7 +281,12 @@ def send_back(identity: Identity, report: RiskReport, reason: str) -> RiskReport
     if not lower:
         raise not_allowed(report, "send_back",
                           f"该风险信息从{LEVELS[report.events[0].to_level]}开始处置，不能退回到{LEVELS[t.to_level]}。")
-    apply(identity, report, "send_back", t, reason, holder_region_code=lower[-1].holder_region_code)
+    before = snapshot(report)
+    if report.status == "assessing":
+        report.classification = report.risk_level = report.measures = None
+        db.session.execute(update(ExpertAssignment).where(ExpertAssignment.report_id == report.id).values(
+            classification=None, risk_level=None, opinion=None, submitted_at=None))
+    apply(identity, report, "send_back", t, reason, holder_region_code=lower[-1].holder_region_code, before=before)
     return report
 
 

@@ -234,3 +234,21 @@ def test_an_expert_cannot_submit_after_the_measures_went_down(client, risk, asse
     unanswered = db.session.scalar(select(ExpertAssignment).where(
         ExpertAssignment.report_id == assessing, ExpertAssignment.expert_person_id == risk.centre.experts[1].id))
     assert unanswered.submitted_at is None and unanswered.opinion is None
+
+
+def test_an_assessment_sent_back_starts_afresh_when_the_report_returns(client, risk, assessing):
+    opinion(client, risk.centre.expert_headers[0], assessing)
+    body = {"classification": "电梯/使用管理", "risk_level": "serious", "measures": "停用更换"}
+    assert act(client, risk.province.headers, assessing, "consolidate", **body).status_code == 200
+    r = act(client, risk.province.headers, assessing, "send_back", reason="请市局补充现场核查材料")
+    assert r.status_code == 200, r.json
+    report = fresh(RiskReport, assessing)
+    assert (report.classification, report.risk_level, report.measures) == (None, None, None)
+
+    assert act(client, risk.city.headers, assessing, "escalate", reason="材料已补充").status_code == 200
+    r = act(client, risk.centre.headers, assessing, "assign_experts",
+            expert_person_ids=[e.id for e in risk.centre.experts])
+    assert r.status_code == 200, r.json  # the same experts, asked again
+    assert act(client, risk.centre.headers, assessing, "send_measures").json["code"] == "risk_measures_not_consolidated"
+    again = opinion(client, risk.centre.expert_headers[0], assessing, opinion="核查后维持原意见。")
+    assert again.status_code == 200, again.json
