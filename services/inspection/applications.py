@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.auth import Identity
@@ -307,6 +308,10 @@ def list_applications_stmt(identity: Identity, *, status: str | None = None, equ
                           (InspectionApplication.inspection_type, inspection_type)):
         if value is not None:
             stmt = stmt.where(column == value)
+    # What a list row shows, loaded for the whole page at once (not a query per row).
+    stmt = stmt.options(selectinload(InspectionApplication.equipment).selectinload(Equipment.use_unit),
+                        selectinload(InspectionApplication.applicant_unit),
+                        selectinload(InspectionApplication.agency_unit))
     return stmt.order_by(InspectionApplication.id.desc())
 
 

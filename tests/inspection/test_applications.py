@@ -174,3 +174,25 @@ def test_the_agencies_to_choose_from_are_approved_inspection_units(client, yanta
     found = client.get("/api/v1/inspection/agencies?q=另一家", headers=yanta.headers).json["items"]
     assert [a["id"] for a in found] == [other_agency.unit.id]
     assert client.get("/api/v1/inspection/agencies").status_code == 401
+
+
+def test_the_list_takes_the_same_number_of_queries_for_two_applications_as_for_eight(client, yanta, device, apply):
+    from sqlalchemy import event
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/api/v1/inspection/applications", headers=yanta.headers).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    for _ in range(2):
+        assert apply(device().id).status_code == 201
+    statements()  # warm up
+    few = statements()
+    for _ in range(6):
+        assert apply(device().id).status_code == 201
+    assert statements() == few
