@@ -9,7 +9,7 @@ FAKE_WECHAT_PORT ?= 8001
 .PHONY: run test install services bench clean
 
 $(BIN)/activate:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); ./.ci/ensure-packages venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
