@@ -46,6 +46,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     from jobs.commands import register_commands
     register_commands(app)
+    import jobs
+    jobs.load()  # binds every kind of work (core.work) to its job function
 
     app.after_request(_commit_or_rollback)
     app.register_error_handler(IntegrityError, _conflict)

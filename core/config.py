@@ -47,6 +47,14 @@ class Config:
         self.RQ_DEFAULT_TIMEOUT = _int("RQ_DEFAULT_TIMEOUT", 300)
         # Work waiting this long with no live rq job (its enqueue was lost) is enqueued again.
         self.JOB_SWEEP_GRACE_SECONDS = _int("JOB_SWEEP_GRACE_SECONDS", 600)
+        # Per kind of work (core.work), rq's job_timeout in seconds: a run past it is killed, its
+        # row fails or waits for the sweep. Periodic jobs have theirs in jobs/schedule.py.
+        self.IMPORT_JOB_TIMEOUT = _int("IMPORT_JOB_TIMEOUT", 30 * 60)
+        self.CODE_ASSIGN_JOB_TIMEOUT = _int("CODE_ASSIGN_JOB_TIMEOUT", 30 * 60)
+        self.LABEL_SHEET_JOB_TIMEOUT = _int("LABEL_SHEET_JOB_TIMEOUT", 30 * 60)
+        self.THUMBNAIL_JOB_TIMEOUT = _int("THUMBNAIL_JOB_TIMEOUT", 2 * 60)
+        self.PERIODIC_REPORT_JOB_TIMEOUT = _int("PERIODIC_REPORT_JOB_TIMEOUT", 10 * 60)
+        self.NOTIFY_DELIVERY_JOB_TIMEOUT = _int("NOTIFY_DELIVERY_JOB_TIMEOUT", 60)
         self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
         # Behind a reverse proxy: how many proxies set X-Forwarded-For (the client address, for rate limits).
         self.PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)

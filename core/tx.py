@@ -8,38 +8,45 @@ jobs run in-process right after the commit (the quick start).
 """
 from __future__ import annotations
 
-import importlib
 import logging
-import zlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import text
 
 from core.extensions import db
 
 log = logging.getLogger(__name__)
 
 _PENDING = "pending_jobs"
-_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(CAST(:namespace AS integer), CAST(:id AS integer))")
 
 
 @dataclass(frozen=True)
 class PendingJob:
-    func: str
+    func: Callable[..., Any]
     args: tuple[Any, ...]
     queue: str = "default"
     job_id: str | None = None
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    timeout: int | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
 
 
-def enqueue_after_commit(func: str, *args: Any, queue: str = "default", job_id: str | None = None) -> None:
-    """Schedule `func` (a dotted path under `jobs.`) to run once the current transaction commits.
+def enqueue_after_commit(func: Callable[..., Any], *args: Any, queue: str = "default", job_id: str | None = None,
+                         timeout: int | None = None) -> None:
+    """Schedule the job function `func` to run once the current transaction commits.
 
-    Arguments must be plain values (ids), never ORM objects.
+    `func` is a module-level function of `jobs/` (rq's worker imports it by its dotted path);
+    a service, which may not import jobs, asks through its `core.work.WorkKind` instead.
+    Arguments must be plain values (ids), never ORM objects. `timeout` (seconds) is rq's
+    `job_timeout`; without it the queue's RQ_DEFAULT_TIMEOUT applies.
     """
-    db.session.info.setdefault(_PENDING, []).append(PendingJob(func, args, queue, job_id))
+    if not callable(func):
+        raise TypeError("enqueue_after_commit takes the job function itself, not its name")
+    db.session.info.setdefault(_PENDING, []).append(PendingJob(func, args, queue, job_id, timeout))
 
 
 def commit() -> None:
@@ -74,35 +81,18 @@ def dispatch(job: PendingJob) -> None:
         run_inline(job)
         return
     try:
-        get_queue(job.queue).enqueue(job.func, *job.args, job_id=job.job_id)
+        get_queue(job.queue).enqueue(job.func, *job.args, job_id=job.job_id, job_timeout=job.timeout)
     except Exception:  # Redis down: the sweep picks the work up later
-        log.warning("could not enqueue %s%r; left for the sweep", job.func, job.args, exc_info=True)
+        log.warning("could not enqueue %s%r; left for the sweep", job.name, job.args, exc_info=True)
 
 
 def run_inline(job: PendingJob) -> None:
-    module_name, _, name = job.func.rpartition(".")
-    func = getattr(importlib.import_module(module_name), name)
+    """Run a committed job here and now (no Redis: the quick start); a failure is logged and rolled back."""
     try:
-        func(*job.args)
+        job.func(*job.args)
     except Exception:
-        log.exception("in-process job %s%r failed", job.func, job.args)
+        log.exception("in-process job %s%r failed", job.name, job.args)
         rollback()
         if current_app.config.get("JOBS_RAISE"):
             raise
 
-
-def claim(kind: str, row_id: int) -> bool:
-    """Claim one row's job for the current transaction: False when another transaction holds it.
-
-    A job that may be delivered twice (a lost enqueue re-enqueued by the sweep, rq retrying the
-    job of a dead worker) calls this before its work and does nothing on False. On PostgreSQL it
-    is a transaction-scoped advisory lock keyed by (kind, id), released by the commit or rollback
-    at the job's edge, and by the server when a dead worker's connection drops, so a crashed run
-    never keeps its row from the next one. The job still checks the row's state once it holds the
-    claim (a run that already finished leaves nothing to do). Other engines (SQLite, the quick
-    start) let one writer at a time through anyway: always True.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return True
-    namespace = zlib.crc32(kind.encode()) & 0x7FFFFFFF  # the (int4, int4) key space, apart from bigint keys
-    return bool(db.session.scalar(_TRY_LOCK, {"namespace": namespace, "id": row_id}))

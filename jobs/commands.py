@@ -1,7 +1,6 @@
 """Command-line entry points (`flask ...`). Each commands commits once, at its end."""
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
@@ -14,11 +13,6 @@ from core.extensions import db
 from core.redis import QUEUE_NAMES, get_redis
 
 CLI_CONTEXT = AuditContext(None, None, "cli")
-
-
-def _import(path: str):
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
 
 
 def make_worker_class():
@@ -65,7 +59,7 @@ def cron_command() -> None:
         raise click.ClickException("REDIS_URL is not set.")
     scheduler = CronScheduler(connection=connection)
     for item in SCHEDULE:
-        scheduler.register(_import(item.func), item.queue, cron=item.cron)
+        scheduler.register(item.function, item.queue, cron=item.cron, job_timeout=item.timeout)
     scheduler.start()
 
 

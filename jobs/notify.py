@@ -1,55 +1,40 @@
 """Delivery of outbox messages, the sweep, and the ops group's periodic pushes (queue `notify`)."""
 from __future__ import annotations
 
-import logging
-
-from redis.exceptions import RedisError
-from rq.exceptions import DuplicateJobError
-
 from core import tx
-from core.redis import get_queue, get_redis
+from core.redis import get_redis
+from core.timeutil import utcnow
+from jobs.maintenance import sweep_work
 from services import notify
-
-log = logging.getLogger(__name__)
-
-DELIVER = "jobs.notify.deliver_message"
-DELIVER_TIMEOUT = 60
+from services.notify.outbox import DELIVERY_WORK
 
 
+@DELIVERY_WORK.job
 def deliver_message(message_id: int) -> None:
-    """Deliver one outbox message (idempotent: the row is locked, a sent message is left alone).
+    """Deliver one outbox message (`DELIVERY_WORK`: queue `notify`, NOTIFY_DELIVERY_JOB_TIMEOUT).
 
-    A WeChat failure is recorded on the row (retry later or `failed`), never raised.
+    Idempotent: the row is locked, a sent message is left alone. A WeChat failure is recorded on
+    the row (retry later or `failed`), never raised.
     """
-    notify.deliver(message_id)
-    tx.commit()
+    DELIVERY_WORK.perform(message_id, lambda row_id, progress: notify.deliver(row_id))
 
 
 def sweep_outbox() -> int:
-    """Enqueue every pending message that is due: first attempts whose enqueue was lost
-    (Redis down at commit) and retries whose back-off has passed. Returns how many.
+    """Enqueue every pending message that is due (every minute): first attempts whose enqueue was
+    lost (Redis down at commit) and retries whose back-off has passed. Returns how many.
 
-    Each gets the job id `notify-sweep-<id>`, unique while queued, so sweeps that
-    overlap do not pile up jobs; a message enqueued twice is still sent once.
+    The registry's sweep with no grace period (`jobs.maintenance.sweep_work`): each message's job
+    has one id (`notify-message-<id>`), a message whose job rq still holds is left alone, so
+    sweeps that overlap do not pile up jobs; a message enqueued twice is still sent once.
     Without Redis the deliveries run here.
     """
-    ids = notify.due_message_ids()
-    tx.commit()
     if get_redis() is None:
+        ids = DELIVERY_WORK.waiting(utcnow())
+        tx.commit()
         for message_id in ids:
-            tx.run_inline(tx.PendingJob(DELIVER, (message_id,), "notify"))
+            tx.run_inline(tx.PendingJob(deliver_message, (message_id,), DELIVERY_WORK.queue))
         return len(ids)
-    queue = get_queue("notify")
-    for message_id in ids:
-        try:
-            queue.enqueue(DELIVER, message_id, job_id=f"notify-sweep-{message_id}", unique=True, result_ttl=0,
-                          job_timeout=DELIVER_TIMEOUT)
-        except DuplicateJobError:
-            continue
-        except RedisError:
-            log.warning("sweep could not enqueue message %s; the next sweep will", message_id, exc_info=True)
-            break
-    return len(ids)
+    return sweep_work([DELIVERY_WORK], grace_seconds=0)
 
 
 def _digest():

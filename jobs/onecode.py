@@ -1,33 +1,24 @@
-"""One-code bulk jobs: assignment and label sheets (thin: load by id, call qr, commit).
+"""One-code bulk jobs: assignment and label sheets (thin: the work registry claims, commits, fails).
 
-Each claims its `CodeJob` row first (`batches.claim`: `queued`, or `running` with no progress
-for the sweep's grace period, to `running`): a job delivered twice (the sweep re-enqueues one
-whose enqueue was lost or whose worker died) runs once, the other run does nothing.
+Each run claims its `CodeJob` row first (`core.work.StatusClaim`: `queued`, or `running` with no
+progress for the sweep's grace period, to `running`): a job delivered twice (the sweep re-enqueues
+one whose enqueue was lost or whose worker died) runs once, the other run does nothing.
 """
 from __future__ import annotations
 
-from core import tx
-from core.errors import AppError
-from qr import batches
+from services.onecode import batches
+from services.onecode.batches import ASSIGN_WORK, LABEL_SHEET_WORK
 
 
+@ASSIGN_WORK.job
 def run_assign_job(job_id: int) -> None:
-    """Assign codes to a unit's or a region's in-use devices (progress on the job row)."""
-    _run(batches.run_assign, job_id)
+    """Assign codes to a unit's or a region's in-use devices (queue `reports`, CODE_ASSIGN_JOB_TIMEOUT);
+    progress on the job row and in the rq job's meta, committed chunk by chunk."""
+    ASSIGN_WORK.perform(job_id, batches.run_assign)
 
 
+@LABEL_SHEET_WORK.job
 def run_label_sheet_job(job_id: int) -> None:
-    """Print a unit's or a region's labels as an A4 PDF, downloadable when done."""
-    _run(batches.run_label_sheet, job_id)
-
-
-def _run(step, job_id: int) -> None:
-    try:
-        step(job_id)
-    except AppError as error:  # a reason the requester can read
-        tx.rollback()
-        batches.fail(job_id, error.message)
-    except Exception:
-        tx.rollback()
-        batches.fail(job_id, "处理失败，请稍后重试或联系运维。")
-        raise
+    """Print a unit's or a region's labels as an A4 PDF, downloadable when done (queue `reports`,
+    LABEL_SHEET_JOB_TIMEOUT); progress per page on the job row and in the rq job's meta."""
+    LABEL_SHEET_WORK.perform(job_id, batches.run_label_sheet)

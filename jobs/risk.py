@@ -4,28 +4,24 @@ Other parts of the `risk` domain append their job functions at the end of this f
 """
 from __future__ import annotations
 
+from flask import current_app
+
 from core import tx
-from core.extensions import db
-from models.risk import RiskReport
-from services.risk import media
+from services.risk import media, periodic
+from services.risk.media import THUMBNAIL_WORK
+from services.risk.periodic import PERIODIC_REPORT_WORK
 
 
+@THUMBNAIL_WORK.job
 def make_thumbnails(report_id: int) -> int:
-    """Thumbnails of a report's photos (queue `default`); made once, so a re-run does nothing.
+    """Thumbnails of a report's photos (`THUMBNAIL_WORK`: queue `default`, THUMBNAIL_JOB_TIMEOUT);
+    made once, so a re-run does nothing.
 
-    Safe to run twice: the run claims the report's thumbnails for its transaction (`tx.claim`),
-    so a second run while the first is going makes nothing, and a later one finds them made.
-    The photos themselves were stripped of EXIF/GPS at submission (`services.risk.media`).
-    Returns how many thumbnails were made.
+    Safe to run twice: the run claims the report's thumbnails for its transaction, so a second run
+    while the first is going makes nothing, and a later one finds them made. The photos themselves
+    were stripped of EXIF/GPS at submission (`services.risk.media`). Returns how many were made.
     """
-    if not tx.claim("risk_thumbnails", report_id):
-        return 0
-    report = db.session.get(RiskReport, report_id)
-    if report is None:
-        return 0
-    made = media.make_thumbnails(list(report.photo_ids or []))
-    tx.commit()
-    return made
+    return THUMBNAIL_WORK.perform(report_id, media.make_report_thumbnails) or 0
 
 
 # -- handling deadlines (services.risk.deadlines) ---------------------------------------------------
@@ -48,27 +44,14 @@ def check_deadlines(today: str | None = None) -> int:
 
 # -- periodic risk-assessment reports (services.risk.periodic) ---------------------------------------
 
+@PERIODIC_REPORT_WORK.job
 def generate_periodic_report(report_id: int) -> None:
     """Make one month's or quarter's risk-assessment report: statistics, PDF with charts, .xlsx
-    (queue `reports`). A failure is recorded on the row (`status` failed, `error`) and re-raised.
-    Safe to run twice: a run claims the row, a second one meanwhile or afterwards makes nothing."""
-    from flask import current_app
-
-    from core.errors import AppError
-    from services.risk import periodic
-
-    try:
-        periodic.generate(report_id, current_app.config["LABEL_FONT_PATH"])
-        tx.commit()
-    except AppError as error:  # a reason the requester can read
-        tx.rollback()
-        periodic.fail(report_id, error.message)
-        tx.commit()
-    except Exception:
-        tx.rollback()
-        periodic.fail(report_id, "报告生成失败，请稍后重试或联系运维。")
-        tx.commit()
-        raise
+    (`PERIODIC_REPORT_WORK`: queue `reports`, PERIODIC_REPORT_JOB_TIMEOUT). A failure is recorded
+    on the row (`status` failed, `error`) and, unless it is an AppError, re-raised. Safe to run
+    twice: a run claims the row, a second one meanwhile or afterwards makes nothing."""
+    PERIODIC_REPORT_WORK.perform(
+        report_id, lambda row_id, progress: periodic.generate(row_id, current_app.config["LABEL_FONT_PATH"]))
 
 
 def generate_due_periodic_reports(now: str | None = None) -> int:

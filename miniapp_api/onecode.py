@@ -19,9 +19,10 @@ from miniapp_api.schemas.onecode import (SCAN_SCHEMAS, CodeSchema, JobInput, Job
                                          VoidInput)
 from models.equipment import Equipment
 from models.onecode import CodeJob, EquipmentCode
-from qr import assign, batches, resolve
+from qr import assign, resolve
 from qr.codes import code_url
 from qr.render import label_png
+from services.onecode import batches
 
 blp = Blueprint("onecode", __name__, url_prefix="/api/v1", description="一码通")
 

@@ -1,9 +1,9 @@
 """Excel import of historical equipment (「历史设备」导入): upload, dry run, import.
 
 An upload is checked and stored, and an `EquipmentImport` row records it. Small
-files (≤ IMPORT_INLINE_MAX_ROWS rows) are processed in the request; larger ones by
-the rq job `jobs.equipment.process_import`, enqueued after commit, which publishes
-its progress as it goes.
+files (≤ IMPORT_INLINE_MAX_ROWS rows) are processed in the request; larger ones are
+background work (`IMPORT_WORK`, job `jobs.equipment.process_import`), requested after
+commit, which publishes its progress as it goes (on the row and in the rq job's meta).
 
 - The dry run lists every row's errors (Excel row, column header, reason in Chinese)
   and what each row would do (create / update / unchanged); it writes nothing else.
@@ -17,7 +17,6 @@ its progress as it goes.
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO
@@ -25,16 +24,15 @@ from typing import BinaryIO
 import psycopg
 from flask import current_app
 from sqlalchemy import Select, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from core import audit, tx
+from core import audit, work
 from core.auth import Identity
 from core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
 from core.scoping import scoped
 from core.storage import StoredFile, TooLarge, detect_kind, get_storage, store_upload
 from core.timeutil import utcnow
-from core.tx import enqueue_after_commit
 from models.equipment import IMPORT_STATUSES, Equipment, EquipmentImport
 from models.orgs import Unit
 from services.equipment.import_cells import count_data_rows, header_values, iter_rows, open_sheet
@@ -43,8 +41,6 @@ from services.equipment.import_plan import Plan, Planner
 from services.equipment.import_template import map_headers
 from services.equipment.records import require_manager
 
-log = logging.getLogger(__name__)
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WRITE_CHUNK = 2000
 # New records by COPY on PostgreSQL (measured: bench/bench_equipment_import.py); False: the portable path.
@@ -52,7 +48,6 @@ POSTGRES_COPY = True
 PROGRESS_EVERY = 1000
 FINAL_STATUSES = frozenset({"checked", "imported", "rejected", "failed"})
 WAITING_STATUSES = ("queued", "checking", "importing")
-JOB = "jobs.equipment.process_import"
 # Any 64-bit number would do; it serialises the writing phase of imports.
 _IMPORT_LOCK = 7_340_021_003
 
@@ -100,8 +95,8 @@ def _count_rows(data: bytes) -> int:
 
 def upload(identity: Identity, stream: BinaryIO, filename: str, dry_run: bool = True) -> EquipmentImport:
     """Check and store an uploaded .xlsx and start its dry run (or, with `dry_run=False`,
-    its import). Processed at once up to IMPORT_INLINE_MAX_ROWS rows, otherwise by the
-    rq job `jobs.equipment.process_import` (enqueued after commit, queue `default`).
+    its import). Processed at once up to IMPORT_INLINE_MAX_ROWS rows, otherwise requested as
+    `IMPORT_WORK` (its job enqueued after commit, queue `default`).
 
     Raises Forbidden for who may not import, InvalidInput for a file that is not an
     .xlsx of the template, is empty or has more than IMPORT_MAX_ROWS rows.
@@ -144,41 +139,40 @@ def commit_import(identity: Identity, record: EquipmentImport) -> EquipmentImpor
 
 def _start(record: EquipmentImport, importer: Importer, ctx: audit.AuditContext, data: bytes | None) -> None:
     if record.total_rows > current_app.config["IMPORT_INLINE_MAX_ROWS"]:
-        enqueue_after_commit(JOB, record.id, queue="default", job_id=job_id(record.id, record.dry_run))
+        IMPORT_WORK.request(record.id)
         return
     if not record.dry_run:
         _lock_writers()
     run(record, importer, ctx, data if data is not None else read_file(record))
 
 
-def job_id(import_id: int, dry_run: bool) -> str:
+def job_id(import_id: int) -> str:
     """The rq job id of an import's dry run or import: one job per phase, the same in the sweep."""
+    dry_run = db.session.scalar(select(EquipmentImport.dry_run).where(EquipmentImport.id == import_id))
     return f"equipment-import-{import_id}-{'check' if dry_run else 'import'}"
 
 
-def waiting(before: datetime) -> list[tuple[int, bool]]:
-    """(id, dry_run) of imports not finished and untouched since `before`: a job whose enqueue
-    was lost (still `queued`), or whose run died after publishing `checking` / `importing`
-    (what it wrote was rolled back with it). For `jobs.maintenance.sweep_lost_jobs`."""
-    return [(row.id, row.dry_run) for row in db.session.execute(
-        select(EquipmentImport.id, EquipmentImport.dry_run)
+def waiting(before: datetime) -> list[int]:
+    """Imports not finished and untouched since `before`: a job whose enqueue was lost (still
+    `queued`), or whose run died after publishing `checking` / `importing` (what it wrote was
+    rolled back with it). For the sweep of lost work (`IMPORT_WORK`)."""
+    return list(db.session.scalars(
+        select(EquipmentImport.id)
         .where(EquipmentImport.status.in_(WAITING_STATUSES), EquipmentImport.updated_at < before)
-        .order_by(EquipmentImport.id))]
+        .order_by(EquipmentImport.id)))
 
 
-def process(import_id: int, progress: "ProgressPublisher | None" = None) -> EquipmentImport | None:
-    """The job's work: run a queued dry run or import. Safe to run twice: the run claims the
-    import for its transaction (`tx.claim`), so a second run while the first is going does
-    nothing, and a run after a finished one finds it final and does nothing. The importer is
-    the one recorded when the file was uploaded or committed."""
-    if not tx.claim("equipment_import", import_id):
-        return None
+def process(import_id: int, progress: work.Progress | None = None) -> EquipmentImport | None:
+    """The job's work (run by `IMPORT_WORK.perform`, which claimed the import for this
+    transaction): a queued dry run or import. A run after a finished one finds it final and does
+    nothing. The importer is the one recorded when the file was uploaded or committed. Progress
+    (status, then rows checked) goes through `progress`, on a connection of its own."""
     record = db.session.get(EquipmentImport, import_id, populate_existing=True)
     if record is None or record.status in FINAL_STATUSES:
         return record
     importer = Importer.from_dict(record.summary["importer"])
     if progress is not None:
-        progress.status("checking" if record.dry_run else "importing")
+        progress(0, status="checking" if record.dry_run else "importing")
     if not record.dry_run:
         _lock_writers()
     ctx = audit.AuditContext(importer.person_id, importer.unit_id, "job")
@@ -285,41 +279,6 @@ def mark_failed(import_id: int, message: str) -> None:
     db.session.flush()
 
 
-class ProgressPublisher:
-    """Publishes a running job's progress on the EquipmentImport row in short transactions
-    of their own, on a separate connection, so a polling client sees it while the job's
-    transaction is still open.
-
-    This does not weaken all-or-nothing: progress touches only the import's status and
-    processed_rows, never equipment. The job's own transaction does not write the import
-    row until its end (so the two never wait on each other), and its final update there
-    overwrites whatever progress said. Best effort: on another engine than PostgreSQL
-    (SQLite allows one writer at a time) or on any failure, progress is skipped.
-    """
-
-    def __init__(self, import_id: int) -> None:
-        self.import_id = import_id
-        self.enabled = db.engine.dialect.name == "postgresql"
-
-    def _publish(self, **values: object) -> None:
-        if not self.enabled:
-            return
-        table = EquipmentImport.__table__
-        try:
-            with db.engine.begin() as connection:
-                connection.execute(text("SET LOCAL lock_timeout = '1s'"))
-                connection.execute(update(table).where(table.c.id == self.import_id)
-                                   .values(**values, updated_at=utcnow()))
-        except SQLAlchemyError:
-            log.warning("progress of import %s not published", self.import_id, exc_info=True)
-
-    def status(self, status: str) -> None:
-        self._publish(status=status, processed_rows=0)
-
-    def __call__(self, processed_rows: int) -> None:
-        self._publish(processed_rows=processed_rows)
-
-
 def list_imports_stmt(identity: Identity, status: str | None = None) -> Select:
     """Imports the identity may see (its unit's, or its regions' for a regulator), newest first."""
     stmt = scoped(select(EquipmentImport), EquipmentImport, identity)
@@ -330,3 +289,12 @@ def list_imports_stmt(identity: Identity, status: str | None = None) -> Select:
 
 def status_label(record: EquipmentImport) -> str:
     return IMPORT_STATUSES.get(record.status, record.status)
+
+
+# Progress goes on a connection of its own: the import is all or nothing, so its transaction stays
+# open to the end and its final update overwrites what progress said.
+IMPORT_WORK = work.WorkKind(
+    "equipment_import", queue="default", timeout="IMPORT_JOB_TIMEOUT", job_id=job_id, waiting=waiting,
+    claim=work.advisory_claim, fail=mark_failed,
+    progress=work.RowProgress(EquipmentImport, "processed_rows", "total_rows", keep_done=False),
+    failure_message="处理失败，请稍后重新上传；如仍失败请联系运维人员。")

@@ -8,10 +8,10 @@ Sub-modules: `outbox` (writing, sweeping, the inbox), `delivery` (channels, retr
 imported on its own, as it reads other domains).
 """
 from services.notify.delivery import deliver
-from services.notify.outbox import (due_message_ids, inbox, mark_read, queue_customer_service,
+from services.notify.outbox import (inbox, mark_read, queue_customer_service,
                                     queue_message, queue_ops_group, queue_wecom_app, retry, unread_count)
 
 __all__ = [
-    "deliver", "due_message_ids", "inbox", "mark_read", "queue_customer_service",
+    "deliver", "inbox", "mark_read", "queue_customer_service",
     "queue_message", "queue_ops_group", "queue_wecom_app", "retry", "unread_count",
 ]

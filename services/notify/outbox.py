@@ -1,8 +1,9 @@
 """Writing messages to the outbox, in the caller's transaction, and reading the inbox.
 
-Every message is one row per channel. A row is delivered by `jobs.notify.deliver_message`,
-enqueued after the commit; when that enqueue is lost (Redis down) the periodic sweep
-finds the row by its status and `next_attempt_at`. A dedupe key makes a reminder go out once.
+Every message is one row per channel. Delivering a row is background work (`DELIVERY_WORK`,
+job `jobs.notify.deliver_message`) requested after the commit; when that enqueue is lost (Redis
+down), or a retry's back-off has passed, the sweep finds the row by its status and
+`next_attempt_at`. A dedupe key makes a reminder go out once.
 """
 from __future__ import annotations
 
@@ -14,14 +15,13 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core import work
 from core.errors import NotFound, RuleViolation
 from core.extensions import db
 from core.timeutil import utcnow
-from core.tx import enqueue_after_commit
 from models.notify import CHANNELS, OutboxMessage
 from services.notify import subscriptions
 
-DELIVER_JOB = "jobs.notify.deliver_message"
 MAX_KEY_LENGTH = 128
 
 
@@ -60,7 +60,7 @@ def _write(channel: str, template: str, title: str, body: str, *, data: dict | N
         if not dedupe_key:
             raise
         return None
-    enqueue_after_commit(DELIVER_JOB, message.id, queue="notify")
+    DELIVERY_WORK.request(message.id)
     return message
 
 
@@ -107,15 +107,19 @@ def queue_wecom_app(user_ids: list[str] | str, template: str, title: str, body: 
 
 # -- the sweep and the ops view ------------------------------------------------------------------
 
-def due_message_ids(now: datetime | None = None, limit: int | None = None) -> list[int]:
-    """Pending messages whose (next) attempt is due, oldest first."""
-    now = now or utcnow()
-    limit = limit or current_app.config["NOTIFY_SWEEP_BATCH"]
+def waiting_deliveries(before: datetime) -> list[int]:
+    """Messages written before `before` still pending and due (a lost enqueue, a retry whose
+    back-off has passed), at most NOTIFY_SWEEP_BATCH. For the sweeps (`DELIVERY_WORK`)."""
     stmt = (select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending",
-                   or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-            .order_by(OutboxMessage.id).limit(limit))
+            .where(OutboxMessage.status == "pending", OutboxMessage.created_at <= before,
+                   or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= utcnow()))
+            .order_by(OutboxMessage.id).limit(current_app.config["NOTIFY_SWEEP_BATCH"]))
     return list(db.session.scalars(stmt))
+
+
+def delivery_job_id(message_id: int) -> str:
+    """The rq job id of a message's delivery, the same at every enqueue and in the sweeps."""
+    return f"notify-message-{message_id}"
 
 
 def list_messages_stmt(status: str | None = None, channel: str | None = None) -> Select:
@@ -137,8 +141,14 @@ def retry(message_id: int) -> OutboxMessage:
         raise RuleViolation("只有发送失败的消息可以重发。", code="message_not_failed")
     message.status, message.next_attempt_at, message.attempts = "pending", None, 0
     db.session.flush()
-    enqueue_after_commit(DELIVER_JOB, message.id, queue="notify")
+    DELIVERY_WORK.request(message.id)
     return message
+
+
+# Delivery locks its row (SELECT ... FOR UPDATE) and records every failure on it: no other claim,
+# nothing to fail.
+DELIVERY_WORK = work.WorkKind("notify_delivery", queue="notify", timeout="NOTIFY_DELIVERY_JOB_TIMEOUT",
+                              job_id=delivery_job_id, waiting=waiting_deliveries, claim=work.no_claim)
 
 
 # -- the in-app inbox ------------------------------------------------------------------------------

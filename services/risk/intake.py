@@ -28,7 +28,6 @@ from core.errors import Forbidden, InvalidInput, RuleViolation, Unauthorized
 from core.extensions import db
 from core.scoping import get_in_scope
 from core.timeutil import utcnow
-from core.tx import enqueue_after_commit
 from models.equipment import Equipment
 from models.orgs import Person, PersonRole, Unit
 from models.risk import AREAS, HAZARD_LEVELS, REPORT_KINDS, MonitoringPoint, Reporter, RiskReport
@@ -41,7 +40,6 @@ from services.risk import access, emergency, media, path, points
 TITLE_MAX = 200
 BODY_MAX = 20_000
 PLACE_MAX = 256
-THUMBNAIL_JOB = "jobs.risk.make_thumbnails"
 # Units whose reports also go to their (quality) safety director.
 DIRECTOR_UNIT_KINDS = ("use", "production", "filling")
 UNIT_ACTION_MAX = 5_000
@@ -204,7 +202,7 @@ def submit_report(identity: Identity, data: dict) -> RiskReport:
     audit.record(identity.audit_context(), "risk.report_submit", "risk_report", report.id, None, snapshot(report))
     _tell_directors(report, person)
     if photos:
-        enqueue_after_commit(THUMBNAIL_JOB, report.id, job_id=media.thumbnail_job_id(report.id))
+        media.THUMBNAIL_WORK.request(report.id)
     return report
 
 

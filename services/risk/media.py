@@ -7,8 +7,8 @@
   eXIf and text chunks; only the EXIF orientation is written back, so the picture stays upright.
   This happens in the submission's own request, so no photo with a location is ever attached to
   a report, even when the job queue is down.
-- Thumbnails (at most THUMBNAIL_SIZE pixels a side, JPEG) are made after the commit by
-  `jobs.risk.make_thumbnails`; a thumbnail is a stored file whose id is derived from the photo's
+- Thumbnails (at most THUMBNAIL_SIZE pixels a side, JPEG) are background work (`THUMBNAIL_WORK`, job
+  `jobs.risk.make_thumbnails`) requested after the commit; a thumbnail is a stored file whose id is derived from the photo's
   (`thumbnail_id`), so it is found without another column and made once.
 """
 from __future__ import annotations
@@ -17,12 +17,13 @@ import hashlib
 import io
 import secrets
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy import select
 
+from core import work
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
 from core import storage
@@ -33,6 +34,9 @@ PHOTO_TYPES = ("image/jpeg", "image/png")
 MAX_DOCUMENTS = 9
 THUMBNAIL_SIZE = 320
 ORIENTATION_TAG = 0x0112
+# Thumbnails have no status column: only reports this recent are looked at by the sweep, so a photo
+# that never decodes is not retried for ever (its report shows the photo itself instead).
+THUMBNAIL_LOOKBACK = timedelta(days=2)
 
 # JPEG markers whose segments are dropped: APP1 (EXIF incl. GPS, XMP), APP13 (IPTC / Photoshop).
 _DROP_JPEG_MARKERS = (0xE1, 0xED)
@@ -285,6 +289,15 @@ def make_thumbnails(photo_ids: list[str]) -> int:
     return made
 
 
+def make_report_thumbnails(report_id: int, progress: work.Progress | None = None) -> int:
+    """The job's work (run by `THUMBNAIL_WORK.perform`, which claimed the report): thumbnails of the
+    report's photos; made once, so a later run makes nothing. Returns how many were made now."""
+    report = db.session.get(RiskReport, report_id)
+    if report is None:
+        return 0
+    return make_thumbnails(list(report.photo_ids or []))
+
+
 def thumbnail_job_id(report_id: int) -> str:
     """The rq job id of a report's thumbnails, the same at submission and in the sweep."""
     return f"risk-thumbnails-{report_id}"
@@ -292,8 +305,8 @@ def thumbnail_job_id(report_id: int) -> str:
 
 def reports_lacking_thumbnails(since: datetime, before: datetime) -> list[int]:
     """Reports created between `since` and `before` with a stored photo that has no thumbnail:
-    their job was lost, or died before its commit. For `jobs.maintenance.sweep_lost_jobs`;
-    the window keeps a photo that never decodes from being retried for ever."""
+    their job was lost, or died before its commit. The window keeps a photo that never decodes
+    from being retried for ever."""
     rows = db.session.execute(select(RiskReport.id, RiskReport.photo_ids)
                               .where(RiskReport.created_at >= since, RiskReport.created_at < before)
                               .order_by(RiskReport.id)).all()
@@ -307,6 +320,12 @@ def reports_lacking_thumbnails(since: datetime, before: datetime) -> list[int]:
             if any(p in stored and thumbnail_id(p) not in stored for p in ids)]
 
 
+def waiting_thumbnails(before: datetime) -> list[int]:
+    """Reports of the last THUMBNAIL_LOOKBACK, created before `before`, still lacking a thumbnail
+    (for the sweep of lost work, `THUMBNAIL_WORK`)."""
+    return reports_lacking_thumbnails(before - THUMBNAIL_LOOKBACK, before)
+
+
 def report_file(photo_ids: list[str], document_ids: list[str], file_id: str, thumbnail: bool = False) -> StoredFile:
     """A photo or document of a report (for a viewer who may see the report); a photo's thumbnail
     when asked, or the photo itself while its thumbnail is not yet made."""
@@ -318,3 +337,8 @@ def report_file(photo_ids: list[str], document_ids: list[str], file_id: str, thu
     if thumbnail and file_id in (photo_ids or []):
         return find_thumbnail(file_id) or row
     return row
+
+
+# No status to fail: a photo that cannot be thumbnailed is shown as it is.
+THUMBNAIL_WORK = work.WorkKind("risk_thumbnails", queue="default", timeout="THUMBNAIL_JOB_TIMEOUT",
+                               job_id=thumbnail_job_id, waiting=waiting_thumbnails, claim=work.advisory_claim)

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, storage, tx
+from core import audit, storage, work
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.extensions import db
@@ -40,7 +40,6 @@ PERIOD_TYPES = {"month": "月度", "quarter": "季度"}
 STATUSES = {"queued": "排队中", "generating": "生成中", "done": "已生成", "failed": "生成失败"}
 WAITING_STATUSES = ("queued", "generating")
 STALE_AFTER = timedelta(minutes=30)  # a queued or generating row left this long lost its job
-GENERATE_JOB = "jobs.risk.generate_periodic_report"
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
@@ -108,7 +107,7 @@ def _queue(row: PeriodicRiskReport) -> None:
     row.status, row.error = "queued", None
     row.updated_at = utcnow()
     db.session.flush()
-    tx.enqueue_after_commit(GENERATE_JOB, row.id, queue="reports", job_id=job_id(row.id))
+    PERIODIC_REPORT_WORK.request(row.id)
 
 
 def job_id(report_id: int) -> str:
@@ -118,7 +117,7 @@ def job_id(report_id: int) -> str:
 
 def waiting(before: datetime) -> list[int]:
     """Reports queued (or left generating by a dead run) and untouched since `before`.
-    For `jobs.maintenance.sweep_lost_jobs`."""
+    For the sweep of lost work (`PERIODIC_REPORT_WORK`)."""
     return list(db.session.scalars(select(PeriodicRiskReport.id).where(
         PeriodicRiskReport.status.in_(WAITING_STATUSES), PeriodicRiskReport.updated_at < before)
         .order_by(PeriodicRiskReport.id)))
@@ -172,10 +171,8 @@ def queue_due(today: date) -> list[int]:
 
 
 def mark_generating(report_id: int) -> PeriodicRiskReport | None:
-    """Claim a waiting report for this transaction and mark it generating, or None when another
-    run holds it (`tx.claim`) or it is no longer waiting (made, or failed, by an earlier run)."""
-    if not tx.claim("risk_periodic_report", report_id):
-        return None
+    """Mark a waiting report generating (the run holds its claim, `PERIODIC_REPORT_WORK.perform`),
+    or None when it is no longer waiting (made, or failed, by an earlier run)."""
     row = db.session.get(PeriodicRiskReport, report_id, populate_existing=True)
     if row is None:
         raise NotFound("未找到该风险评估报告。", code="periodic_report_not_found")
@@ -189,8 +186,8 @@ def mark_generating(report_id: int) -> PeriodicRiskReport | None:
 def generate(report_id: int, font_path: str, today: date | None = None) -> PeriodicRiskReport | None:
     """Build the report's content, draw the PDF, write the .xlsx, store both (flush, no commit).
 
-    Safe to run twice: a second run while the first is going, or after it, makes nothing and
-    returns None (`mark_generating`)."""
+    Run by `PERIODIC_REPORT_WORK.perform` (which claims the row: a second run meanwhile makes
+    nothing); a run after a finished one makes nothing either and returns None (`mark_generating`)."""
     row = mark_generating(report_id)
     if row is None:
         return None
@@ -219,6 +216,11 @@ def fail(report_id: int, message: str) -> None:
         row.status, row.error = "failed", message
         row.updated_at = utcnow()
         db.session.flush()
+
+
+PERIODIC_REPORT_WORK = work.WorkKind(
+    "risk_periodic_report", queue="reports", timeout="PERIODIC_REPORT_JOB_TIMEOUT", job_id=job_id,
+    waiting=waiting, claim=work.advisory_claim, fail=fail, failure_message="报告生成失败，请稍后重试或联系运维。")
 
 
 # -- the content -------------------------------------------------------------------------------------

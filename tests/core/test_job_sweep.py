@@ -201,10 +201,11 @@ def september_report():
 
 def test_a_periodic_report_whose_job_ran_while_another_held_it_is_made_by_the_sweep(
         app, september_report, run_jobs):
+    from jobs.risk import generate_periodic_report
     from services.risk import periodic
 
     report_id = september_report
-    Queue("reports", connection=get_redis()).enqueue(periodic.GENERATE_JOB, report_id,
+    Queue("reports", connection=get_redis()).enqueue(generate_periodic_report, report_id,
                                                      job_id=periodic.job_id(report_id))
     age(PeriodicRiskReport, report_id, app)
     with claimed_elsewhere("risk_periodic_report", report_id):

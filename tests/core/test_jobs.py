@@ -27,14 +27,18 @@ def recipient(make_unit, make_person):
 
 
 def test_a_job_scheduled_in_a_rolled_back_transaction_is_never_enqueued():
-    tx.enqueue_after_commit("jobs.notify.deliver_message", 41, queue="notify")
+    from jobs.notify import deliver_message
+
+    tx.enqueue_after_commit(deliver_message, 41, queue="notify")
     tx.rollback()
     tx.commit()
     assert queued() == []
 
 
 def test_a_job_scheduled_in_a_committed_transaction_is_enqueued_once_with_its_args():
-    tx.enqueue_after_commit("jobs.notify.deliver_message", 42, queue="notify")
+    from jobs.notify import deliver_message
+
+    tx.enqueue_after_commit(deliver_message, 42, queue="notify")
     assert queued() == []  # nothing reaches rq before the commit
     tx.commit()
     tx.commit()

@@ -1,16 +1,23 @@
-"""Bulk one-code work for a unit or a region, as rq jobs with progress:
-assigning codes to every in-use device, and printing label sheets (A4 PDF)."""
+"""Bulk one-code work for a unit or a region, as background work with progress (`core.work`):
+assigning codes to every in-use device (`ASSIGN_WORK`), and printing label sheets (A4 PDF,
+`LABEL_SHEET_WORK`).
+
+Nothing here commits. A run claims its `CodeJob` row by a conditional UPDATE (`queued`, or
+`running` with no progress for JOB_SWEEP_GRACE_SECONDS: its worker died, to `running`); its
+progress goes through the `progress` callback of the job's edge, which writes the row, commits
+(so codes issued chunk by chunk stay issued if a later chunk fails) and mirrors it in the rq job.
+"""
 from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from core import audit, tx
+from core import audit, work
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
@@ -48,13 +55,8 @@ def start_job(identity: Identity, kind: str, unit_id: int | None, region_code: s
     db.session.flush()
     audit.record(identity.audit_context(), f"onecode.{kind}_job", "onecode_job", job.id, None,
                  {"unit_id": unit_id, "region_code": region_code})
-    tx.enqueue_after_commit(job_function(kind), job.id, queue="reports", job_id=job_key(job.id))
+    WORK[kind].request(job.id)
     return job
-
-
-def job_function(kind: str) -> str:
-    """The rq job that carries out a bulk job of this kind."""
-    return f"jobs.onecode.run_{kind}_job"
 
 
 def job_key(job_id: int) -> str:
@@ -62,31 +64,19 @@ def job_key(job_id: int) -> str:
     return f"onecode-job-{job_id}"
 
 
-def waiting(before: datetime) -> list[tuple[int, str]]:
-    """(id, kind) of bulk jobs untouched since `before`: still `queued` (their enqueue was lost)
-    or `running` with no progress since (their worker died). For `jobs.maintenance.sweep_lost_jobs`,
-    which leaves alone any whose rq job is still alive."""
-    return [(row.id, row.kind) for row in db.session.execute(
-        select(CodeJob.id, CodeJob.kind).where(CodeJob.status.in_(("queued", "running")), CodeJob.updated_at < before)
-        .order_by(CodeJob.id))]
+def _waiting(kind: str):
+    def waiting(before: datetime) -> list[int]:
+        """Bulk jobs of this kind untouched since `before`: still `queued` (their enqueue was lost)
+        or `running` with no progress since (their worker died). For the sweep of lost work, which
+        leaves alone any whose rq job is still alive."""
+        return list(db.session.scalars(
+            select(CodeJob.id).where(CodeJob.kind == kind, CodeJob.status.in_(("queued", "running")),
+                                     CodeJob.updated_at < before).order_by(CodeJob.id)))
+    return waiting
 
 
-def claim(job_id: int) -> CodeJob | None:
-    """Move a bulk job to `running` (the caller's first progress commits it), or None when another
-    run holds it or it is over.
-
-    The conditional UPDATE is the claim: it takes a `queued` job, or a `running` one whose run
-    made no progress for JOB_SWEEP_GRACE_SECONDS (its worker died: progress is committed every
-    chunk). Of two runs of one job, the second waits on the first's row lock, then updates
-    nothing and does nothing; a run after a finished (or failed) one does nothing either. Taking
-    over is safe: assignment skips devices already coded and a sheet is drawn again whole.
-    """
-    stale = utcnow() - timedelta(seconds=current_app.config["JOB_SWEEP_GRACE_SECONDS"])
-    claimable = or_(CodeJob.status == "queued", and_(CodeJob.status == "running", CodeJob.updated_at < stale))
-    claimed = db.session.execute(update(CodeJob).where(CodeJob.id == job_id, claimable)
-                                 .values(status="running", updated_at=utcnow())).rowcount
-    if not claimed:
-        return None
+def _claimed(job_id: int) -> CodeJob:
+    """The job row as the claim (`work.StatusClaim`) left it: `running`, for this run."""
     return db.session.get(CodeJob, job_id, populate_existing=True)
 
 
@@ -96,30 +86,23 @@ def _reach(job: CodeJob) -> tuple[int | None, list[str] | None]:
     return None, sorted(regions.subtree_codes(job.region_code))
 
 
-def _progress(job: CodeJob, processed: int) -> None:
-    """Progress lives only on the job row; committing it shows a polling client how far we are."""
-    job.processed = processed
-    tx.commit()
-
-
-def run_assign(job_id: int) -> None:
+def run_assign(job_id: int, progress: work.Progress) -> None:
     """Issue codes to every in-use device of the job's unit or region that has none, chunk by chunk.
 
-    Each chunk commits: codes issued stay issued. Run twice, the second run finds the job
-    claimed (`claim`) and does nothing.
+    Run by `ASSIGN_WORK.perform` once it claimed the job. `progress` after each chunk keeps the
+    codes issued so far (the job's edge commits them). Taking over a dead run's job is safe:
+    devices already coded are skipped.
     """
-    job = claim(job_id)
-    if job is None:
-        return
+    job = _claimed(job_id)
     unit_id, region_codes = _reach(job)
     ids = list(db.session.scalars(assign.uncoded_equipment_stmt(unit_id, region_codes)))
-    job.total = len(ids)
-    _progress(job, 0)
+    progress(0, total=len(ids))
     for start in range(0, len(ids), CHUNK):
         assign.assign_many(ids[start:start + CHUNK], job.requested_by_person_id)
-        _progress(job, min(start + CHUNK, len(ids)))
+        progress(min(start + CHUNK, len(ids)))
+    db.session.refresh(job)
     job.status, job.finished_at = "done", utcnow()
-    tx.commit()
+    db.session.flush()
 
 
 def _label_rows(where) -> Iterator[LabelText]:
@@ -152,30 +135,44 @@ def count_labels(unit_id: int | None, region_codes: list[str] | None) -> int:
     return db.session.scalar(stmt) or 0
 
 
-def run_label_sheet(job_id: int) -> None:
+def run_label_sheet(job_id: int, progress: work.Progress) -> None:
     """Render the labels of every coded device of the job's unit or region into one A4 PDF.
 
-    Run twice, the second run finds the job claimed (`claim`) and does nothing."""
-    job = claim(job_id)
-    if job is None:
-        return
+    Run by `LABEL_SHEET_WORK.perform` once it claimed the job; a dead run's job is drawn again
+    whole. Raises InvalidInput (nothing_to_print) when no device of the reach has a code."""
+    job = _claimed(job_id)
     unit_id, region_codes = _reach(job)
-    job.total = count_labels(unit_id, region_codes)
-    _progress(job, 0)
-    if job.total == 0:
+    total = count_labels(unit_id, region_codes)
+    progress(0, total=total)
+    if total == 0:
         raise InvalidInput("没有已赋码的设备，请先赋码。", code="nothing_to_print")
     labels = list(_label_rows(_reach_clause(unit_id, region_codes)))
     stream = io.BytesIO()
-    write_sheet_pdf(labels, current_app.config["LABEL_FONT_PATH"], stream, progress=lambda done: _progress(job, done))
+    write_sheet_pdf(labels, current_app.config["LABEL_FONT_PATH"], stream, progress=progress)
     stream.seek(0)
     stored = store_upload(stream, f"一码通标签-{job.id}.pdf", job.requested_by_person_id, job.requested_by_unit_id,
                           max_bytes=1024 * 1024 * 1024)
-    job.file_id, job.processed = stored.id, job.total
+    db.session.refresh(job)
+    job.file_id, job.processed = stored.id, total
     job.status, job.finished_at = "done", utcnow()
-    tx.commit()
+    db.session.flush()
 
 
 def fail(job_id: int, message: str) -> None:
+    """Record on the job that its run failed (flush; the job's edge commits)."""
     job = db.session.get(CodeJob, job_id)
-    job.status, job.error, job.finished_at = "failed", message, utcnow()
-    tx.commit()
+    if job is not None:
+        job.status, job.error, job.finished_at = "failed", message, utcnow()
+        db.session.flush()
+
+
+def _kind(kind: str, timeout: str) -> work.WorkKind:
+    return work.WorkKind(f"onecode_{kind}", queue="reports", timeout=timeout, job_id=job_key,
+                         waiting=_waiting(kind), claim=work.StatusClaim(CodeJob), fail=fail,
+                         progress=work.RowProgress(CodeJob, "processed", "total", keep_done=True),
+                         failure_message="处理失败，请稍后重试或联系运维。")
+
+
+ASSIGN_WORK = _kind("assign", "CODE_ASSIGN_JOB_TIMEOUT")
+LABEL_SHEET_WORK = _kind("label_sheet", "LABEL_SHEET_JOB_TIMEOUT")
+WORK = {"assign": ASSIGN_WORK, "label_sheet": LABEL_SHEET_WORK}
