@@ -38,8 +38,12 @@ def test_the_schedule_lists_every_periodic_job_and_rq_cron_takes_them_all():
     for item in SCHEDULE:  # what `flask cron` does
         assert croniter.is_valid(item.cron), item
         assert item.queue in ("default", "notify", "reports")
-        scheduler.register(_func(item.func), item.queue, cron=item.cron)
+        assert _func(item.func) is item.function  # module level: the worker finds it by its path
+        assert 0 < item.timeout <= 3600, item
+        scheduler.register(item.function, item.queue, cron=item.cron, job_timeout=item.timeout)
     assert sorted(job.func_name for job in scheduler.get_jobs()) == sorted(funcs)
+    assert {job.func_name: job.job_options["job_timeout"] for job in scheduler.get_jobs()} == {
+        item.func: item.timeout for item in SCHEDULE}
     assert all(job.next_enqueue_time is not None for job in scheduler.get_jobs())
 
 
