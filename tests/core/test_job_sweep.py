@@ -50,7 +50,7 @@ def age(model, row_id, app, extra_seconds: int = 60) -> None:
 
 @contextmanager
 def claimed_elsewhere(kind: str, row_id: int):
-    """Another worker's transaction holding the row's claim (`core.tx.claim`)."""
+    """Another worker's transaction holding the row's claim (`core.work.advisory_claim`)."""
     namespace = zlib.crc32(kind.encode()) & 0x7FFFFFFF
     with db.engine.connect() as other:
         other.execute(text("SELECT pg_advisory_lock(:n, :i)"), {"n": namespace, "i": row_id})
