@@ -67,7 +67,7 @@ def test_a_job_is_enqueued_by_its_function_never_by_a_name():
 # registry without one fails `test_the_sweep_picks_up_each_kind_of_work_after_redis_was_down`.
 
 def _import(request, client):
-    request.getfixturevalue("app").config["IMPORT_INLINE_MAX_ROWS"] = 0
+    request.getfixturevalue("monkeypatch").setitem(request.getfixturevalue("app").config, "IMPORT_INLINE_MAX_ROWS", 0)
     yanta, template = request.getfixturevalue("yanta"), request.getfixturevalue("template")
     response = upload(client, yanta["admin"], fill(template, [elevator(1)]))
     assert response.status_code == 202, response.json
