@@ -9,13 +9,19 @@ asks for the work after its commit with `KIND.request(row_id)`; the job runs `KI
 step)`, the one wrapper that claims, commits and records failure; `jobs.maintenance.sweep_lost_jobs`
 walks `registered()` and enqueues again whatever waits with no live rq job.
 
-    THUMBNAILS = WorkKind("risk_thumbnails", queue="default", timeout="THUMBNAIL_JOB_TIMEOUT",
-                          job_id=lambda report_id: f"risk-thumbnails-{report_id}", waiting=reports_lacking)
-    THUMBNAILS.request(report.id)                  # in the service, before the edge commits
-
-    @THUMBNAILS.job                                # in jobs/risk.py: module level, so rq finds it
+    # services/risk/media.py: declared beside the service, after the functions it names
+    THUMBNAIL_WORK = work.WorkKind("risk_thumbnails", queue="default", timeout="THUMBNAIL_JOB_TIMEOUT",
+                                   job_id=thumbnail_job_id, waiting=waiting_thumbnails)
+    # services/risk/intake.py: asked for in the transaction that recorded the work
+    media.THUMBNAIL_WORK.request(report.id)
+    # jobs/risk.py: module level, so rq's worker finds it by its path; listed in jobs.JOB_MODULES
+    @THUMBNAIL_WORK.job
     def make_thumbnails(report_id: int) -> int:
-        return THUMBNAILS.perform(report_id, lambda row_id, progress: media.make(...)) or 0
+        return THUMBNAIL_WORK.perform(report_id, media.make_report_thumbnails) or 0
+
+`step(row_id, progress)` does the work and only flushes; `progress(processed, total=None,
+status=None)` reports how far it is. A new kind also needs a way to record one of its rows in
+`tests/core/test_work.py` (RECORD), which checks that the sweep picks every kind up.
 """
 from __future__ import annotations
 

@@ -24,7 +24,6 @@ from models.notify import OutboxMessage
 from models.onecode import CodeJob, EquipmentCode
 from models.risk import PeriodicRiskReport, RiskReport
 from tests.core.test_job_sweep import redis_down
-from tests.core.test_jobs import queued
 from tests.equipment.test_imports import elevator, fill, template, upload, yanta  # noqa: F401  (fixtures)
 from tests.onecode.conftest import site  # noqa: F401  (a fixture)
 from tests.risk.conftest import jpeg_with_gps, make_complete_person, make_point, risk  # noqa: F401
@@ -264,3 +263,12 @@ def test_a_failure_is_mirrored_in_the_rq_job(app, october_report, monkeypatch, r
         run_jobs()
     job = Job.fetch(periodic.job_id(october_report), connection=get_redis())
     assert job.meta["error"] == "报告生成失败，请稍后重试或联系运维。"
+
+
+def test_without_redis_requested_work_runs_in_process_at_commit(client, site, make_equipment, app, monkeypatch):
+    make_equipment(site["unit"], "3310", use_status="in_use")
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    accepted = client.post("/api/v1/onecode/jobs", json={"kind": "assign"}, headers=site["admin_headers"])
+    assert accepted.status_code == 202, accepted.json
+    shown = client.get(f"/api/v1/onecode/jobs/{accepted.json['id']}", headers=site["admin_headers"]).json
+    assert (shown["status"], shown["total"], shown["processed"]) == ("done", 1, 1)
