@@ -20,13 +20,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 
 from core import periods as core_periods
 from core.auth import Identity
-from core.errors import Forbidden, InvalidInput
+from core.errors import Forbidden
 from core.extensions import db
-from core.scoping import region_in_scope
 from models.checks import Appointment, DailyCheck, MonthlyMinutes, WeeklyReport
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import Finding
@@ -90,12 +89,8 @@ def window(date_from: date | None, date_to: date | None, today: date) -> periods
 def _scope(identity: Identity, region_code: str | None) -> tuple[Any, Region | None]:
     """(WHERE clause on Unit/Region, the root region or None for a unit's own view)."""
     if identity.is_regulator or identity.is_ops:
-        code = region_code or identity.region_code or db.session.scalar(
-            select(Region.code).where(Region.supervision_parent_code.is_(None)).limit(1))
-        if not region_in_scope(code, identity):
-            raise Forbidden("只能查看本辖区的统计。", code="region_out_of_scope")
-        root = regions.get_region(code)
-        return or_(Region.path == root.path, Region.path.startswith(root.path + "/")), root
+        scope_ = regions.statistics_scope(identity, region_code)
+        return scope_.clause(Unit.region_code), scope_.root
     if identity.unit_id is None:
         raise Forbidden()
     return Unit.id == identity.unit_id, None

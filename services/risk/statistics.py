@@ -28,17 +28,18 @@ import statistics as pystats
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from core import periods
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput
 from core.extensions import db
 # Periods are core's; the risk modules name them through here (`stats.Period`, `stats.parse_period`).
-from core.periods import Period, day_start_utc, period_of  # noqa: F401
+from core.periods import Period, period_of  # noqa: F401
 from models.equipment import CatalogueEntry
 from models.orgs import Region
 from models.risk import AREAS, HAZARD_LEVELS, LEVELS, REPORT_KINDS, REPORT_STATUSES, RiskReport, RiskReportEvent
+from services.orgs import regions
 
 MAX_WINDOW_DAYS = 3 * 366
 OPEN_STATUSES = ("handling", "assessing", "implementing")
@@ -66,33 +67,22 @@ def is_centre(identity: Identity) -> bool:
     return identity.is_authenticated and identity.unit_kind == "risk_center" and identity.unit_status == "approved"
 
 
-def scope_clause(identity: Identity) -> ColumnElement[bool]:
-    """Reports a statistics viewer counts: a regulator its subtree, the province and the centre all.
+def region_scope(identity: Identity) -> regions.RegionScope:
+    """The regions a statistics viewer counts: a regulator its subtree, the province and the centre all.
 
     Raises Forbidden for anyone else (units, reporters, the public).
     """
     if is_centre(identity):
-        return true()
+        return regions.statistics_scope(identity, province_wide=True)
     if identity.is_regulator:
-        if identity.region_codes is None:
-            return true()
-        return RiskReport.region_code.in_(sorted(identity.region_codes))
+        return regions.statistics_scope(identity)
     raise Forbidden("只有监管部门和省风险监测中心可以查看风险信息统计。", code="risk_statistics_forbidden")
 
 
-def province_root() -> Region:
-    return db.session.scalar(select(Region).where(Region.supervision_parent_code.is_(None)).order_by(Region.code)
-                             .limit(1))
+province_root = regions.province_root
 
 
-def root_region(identity: Identity) -> Region:
-    """The region whose children the `region` grouping shows."""
-    if is_centre(identity) or identity.region_codes is None or identity.region_code is None:
-        return province_root()
-    return db.session.get(Region, identity.region_code)
-
-
-# -- periods and windows (`core.periods`) ----------------------------------------------------------------------------
+# -- periods and windows (`core.periods`) ------------------------------------------------------------
 
 parse_period = periods.parse_code  # `2026`, `2026-Q4` or `2026-11`
 
@@ -309,10 +299,10 @@ def report_statistics(identity: Identity, date_from: date | None, date_to: date 
 
     Raises Forbidden for non-regulators, InvalidInput for a bad window or grouping.
     """
-    scope = scope_clause(identity)
+    scope = region_scope(identity)
     start, end = window(date_from, date_to, today)
-    root = root_region(identity)
-    where = and_(scope, submitted_between(start, end))
+    root = scope.root
+    where = and_(scope.clause(RiskReport.region_code), submitted_between(start, end))
     return {
         "date_from": start, "date_to": end, "group_by": group_by,
         "scope": {"region_code": root.code, "region_name": root.name},
