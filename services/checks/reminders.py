@@ -21,9 +21,10 @@ from core.periods import month_period, week_period
 from models.checks import Appointment, DailyCheck, MonthlyMinutes, WeeklyReport
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import SEVERITIES, Finding
-from models.orgs import Person, PersonRole
+from models.orgs import Person
 from services import notify
 from services.checks import appointments, scope
+from services.orgs import people
 
 LIST_LIMIT = 10  # devices or findings named in one message; the rest are counted
 
@@ -56,9 +57,7 @@ def holders(pairs: Iterable[tuple[int, str | None]], role: str, day: date) -> di
         appointed[(unit_id, None if role == "principal" else kind_code)].append(person_id)
     by_role: dict[int, list[int]] = defaultdict(list)
     for unit_id, person_id in db.session.execute(
-            select(Person.unit_id, Person.id).join(PersonRole, PersonRole.person_id == Person.id)
-            .where(Person.unit_id.in_(units), PersonRole.role == role, Person.status == "active")
-            .order_by(Person.id)).all():
+            people.people_with_roles_stmt(units, role, Person.unit_id, Person.id)).all():
         by_role[unit_id].append(person_id)
     return {(unit_id, kind_code): list(dict.fromkeys(
                 appointed.get((unit_id, None if role == "principal" else kind_code)) or by_role.get(unit_id, [])))
