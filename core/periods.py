@@ -51,6 +51,7 @@ class Period:
 
     @property
     def started(self) -> bool:
+        """Whether the period's first day has come (a future period cannot be reported on)."""
         return self.today is None or self.start <= self.today
 
     @property
