@@ -67,15 +67,17 @@ def is_centre(identity: Identity) -> bool:
     return identity.is_authenticated and identity.unit_kind == "risk_center" and identity.unit_status == "approved"
 
 
-def region_scope(identity: Identity) -> regions.RegionScope:
-    """The regions a statistics viewer counts: a regulator its subtree, the province and the centre all.
+def region_scope(identity: Identity, region_code: str | None = None) -> regions.RegionScope:
+    """The regions a statistics viewer counts: a regulator its subtree, the province and the centre all;
+    with `region_code`, that region's subtree within it.
 
-    Raises Forbidden for anyone else (units, reporters, the public).
+    Raises Forbidden for anyone else (units, reporters, the public), Forbidden `region_out_of_scope`
+    for a region outside the viewer's subtree.
     """
     if is_centre(identity):
-        return regions.statistics_scope(identity, province_wide=True)
+        return regions.statistics_scope(identity, region_code, province_wide=True)
     if identity.is_regulator:
-        return regions.statistics_scope(identity)
+        return regions.statistics_scope(identity, region_code)
     raise Forbidden("只有监管部门和省风险监测中心可以查看风险信息统计。", code="risk_statistics_forbidden")
 
 
@@ -294,12 +296,14 @@ def held_by_level(where: ColumnElement[bool]) -> list[dict[str, Any]]:
 
 
 def report_statistics(identity: Identity, date_from: date | None, date_to: date | None, group_by: str,
-                      today: date) -> dict[str, Any]:
-    """`GET /risk/statistics`: totals, one grouping and time held per level, in the viewer's scope.
+                      today: date, region_code: str | None = None) -> dict[str, Any]:
+    """`GET /risk/statistics`: totals, one grouping and time held per level, in the viewer's scope
+    (narrowed to `region_code` when given).
 
-    Raises Forbidden for non-regulators, InvalidInput for a bad window or grouping.
+    Raises Forbidden for non-regulators and for a region outside the scope, InvalidInput for a bad
+    window or grouping.
     """
-    scope = region_scope(identity)
+    scope = region_scope(identity, region_code)
     start, end = window(date_from, date_to, today)
     root = scope.root
     where = and_(scope.clause(RiskReport.region_code), submitted_between(start, end))
