@@ -5,6 +5,11 @@
 - everyone else logged in: their own unit's rows;
 - the public: nothing here (public cards have their own endpoints).
 
+Statistics count rows of a region subtree rather than rows one by one: `region_clause`
+limits a region-code column to a set of codes (the services resolve which codes: the
+regulator's subtree, or a region asked for within it, see `services.orgs.regions.statistics_scope`;
+core knows no region table).
+
 A scoped model names its region and unit with two class methods,
 `scope_region_expr()` and `scope_unit_expr()`; every list and detail query
 goes through `scoped()` / `get_in_scope()`. A model that two units see (an
@@ -18,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, select, true
 
 from core.auth import Identity
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.extensions import db
 
 T = TypeVar("T")
@@ -44,13 +49,18 @@ def scope_clause(model: Any, identity: Identity) -> ColumnElement[bool]:
     if not identity.is_authenticated:
         return false()
     if identity.is_regulator or identity.is_ops:
-        if identity.region_codes is None:
-            return true()
-        return model.scope_region_expr().in_(sorted(identity.region_codes))
+        return region_clause(model.scope_region_expr(), identity.region_codes)
     unit_clause = getattr(model, "scope_unit_clause", None)
     if unit_clause is not None:
         return unit_clause(identity.unit_id)
     return model.scope_unit_expr() == identity.unit_id
+
+
+def region_clause(column: Any, codes: frozenset[str] | None) -> ColumnElement[bool]:
+    """`column` (a region code) within `codes`; None means the whole province (no limit)."""
+    if codes is None:
+        return true()
+    return column.in_(sorted(codes))
 
 
 def scoped(stmt: Select, model: Any, identity: Identity) -> Select:
@@ -70,3 +80,12 @@ def region_in_scope(region_code: str, identity: Identity) -> bool:
     if not (identity.is_regulator or identity.is_ops):
         return False
     return identity.region_codes is None or region_code in identity.region_codes
+
+
+def require_region_in_scope(region_code: str, identity: Identity) -> None:
+    """A statistic narrowed to a region: the region must lie in the regulator's subtree.
+
+    Raises Forbidden `region_out_of_scope` (403: the region list is public, nothing is hidden).
+    """
+    if not region_in_scope(region_code, identity):
+        raise Forbidden("只能查看本辖区的统计。", code="region_out_of_scope")

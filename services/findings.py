@@ -26,9 +26,9 @@ from core.storage import StoredFile
 from core.timeutil import business_today, utcnow
 from models.equipment import Equipment
 from models.findings import SEVERITIES, Finding
-from models.orgs import Person, PersonRole
 from services import notify
 from services.checks import appointments
+from services.orgs import people
 
 STOPPING_SEVERITIES = frozenset({"serious", "major"})
 IMMEDIATE_ACTIONS = {"fixed": "已当场处理", "maintenance_notified": "已通知维保单位", "stopped": "已停止使用"}
@@ -77,9 +77,7 @@ def directors_for(unit_id: int, kind_code: str | None) -> list[int]:
     appointed = appointments.appointed_person_ids(unit_id, "safety_director", kind_code)
     if appointed:
         return appointed
-    return list(db.session.scalars(
-        select(Person.id).join(PersonRole).where(Person.unit_id == unit_id, Person.status == "active",
-                                                 PersonRole.role == "safety_director").order_by(Person.id)))
+    return people.ids_with_roles(unit_id, "safety_director")
 
 
 def open_finding(identity: Identity, equipment: Equipment, *, source_type: str, source_id: int, severity: str,

@@ -34,7 +34,7 @@ def get_statistics(args):
     """Counts and handling times of the reports submitted in the window, in the caller's scope
     (a regulator: its subtree; the province and the risk centre: all). No reporter identity."""
     return statistics.report_statistics(require_login(), args.get("date_from"), args.get("date_to"),
-                                        args["group_by"], business_today())
+                                        args["group_by"], business_today(), args.get("region_code"))
 
 
 # -- periodic reports ------------------------------------------------------------------------------------

@@ -20,12 +20,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 
+from core import periods as core_periods
 from core.auth import Identity
-from core.errors import Forbidden, InvalidInput
+from core.errors import Forbidden
 from core.extensions import db
-from core.scoping import region_in_scope
 from models.checks import Appointment, DailyCheck, MonthlyMinutes, WeeklyReport
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import Finding
@@ -81,26 +81,16 @@ class Tally:
 
 def window(date_from: date | None, date_to: date | None, today: date) -> periods.Period:
     """Default: the 30 days ending yesterday. Counted through the earlier of `date_to` and today."""
-    end = date_to or today - timedelta(days=1)
-    start = date_from or end - timedelta(days=29)
-    if start > end:
-        raise InvalidInput.field("date_from", "开始日期不能晚于结束日期。", code="period_invalid")
-    if start > today:
-        raise InvalidInput.field("date_from", "开始日期不能晚于今天。", code="period_not_started")
-    if (end - start).days >= MAX_WINDOW_DAYS:
-        raise InvalidInput.field("date_to", f"统计区间不能超过 {MAX_WINDOW_DAYS} 天。", code="period_too_long")
-    return periods.Period(start, end, today)
+    return core_periods.custom_range(date_from, date_to, today, max_days=MAX_WINDOW_DAYS,
+                                     default_end=today - timedelta(days=1),
+                                     default_start=lambda end: end - timedelta(days=29), started=True)
 
 
 def _scope(identity: Identity, region_code: str | None) -> tuple[Any, Region | None]:
     """(WHERE clause on Unit/Region, the root region or None for a unit's own view)."""
     if identity.is_regulator or identity.is_ops:
-        code = region_code or identity.region_code or db.session.scalar(
-            select(Region.code).where(Region.supervision_parent_code.is_(None)).limit(1))
-        if not region_in_scope(code, identity):
-            raise Forbidden("只能查看本辖区的统计。", code="region_out_of_scope")
-        root = regions.get_region(code)
-        return or_(Region.path == root.path, Region.path.startswith(root.path + "/")), root
+        scope_ = regions.statistics_scope(identity, region_code)
+        return scope_.clause(Unit.region_code), scope_.root
     if identity.unit_id is None:
         raise Forbidden()
     return Unit.id == identity.unit_id, None
@@ -159,12 +149,8 @@ def _findings(where, period: periods.Period) -> dict[int, tuple[int, int]]:
 def _due_periods(period: periods.Period) -> tuple[list[date], list[date]]:
     """Mondays of the window's weeks and first days of its months whose report is due."""
     mondays = [m for m in periods.weeks_of(period.start, period.end) if periods.week_due(m, period.today)]
-    months, first = [], period.start.replace(day=1)
-    while first <= period.end:
-        month = periods.month_period(first, period.today)
-        if period.start <= month.end <= period.end and periods.month_due(first, period.today):
-            months.append(first)
-        first = month.end + timedelta(days=1)
+    months = [first for first in core_periods.month_starts(period.start, period.end)
+              if period.start <= core_periods.month_end(first) <= period.end and periods.month_due(first, period.today)]
     return mondays, months
 
 

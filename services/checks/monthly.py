@@ -9,7 +9,7 @@ minutes per unit, equipment kind and month.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -41,7 +41,7 @@ def find(unit_id: int, kind_code: str, first: date, *, lock: bool = False) -> Mo
 
 def _period(month: date | None, today: date) -> periods.Period:
     period = periods.month_period(month or today, today)
-    if period.start > today:
+    if not period.started:
         raise InvalidInput.field("month", "该月尚未开始。", code="period_not_started")
     return period
 
@@ -116,7 +116,7 @@ def _apply(minutes: MonthlyMinutes, data: dict[str, Any], period: periods.Period
     if "meeting_date" in data:
         meeting = data["meeting_date"]
         # The meeting that sums up a month may be held early the next month, never in the future.
-        latest = min(periods.month_period(period.end + timedelta(days=1), period.today).end, period.today)
+        latest = min(period.following().end, period.today)
         if meeting is not None and not (period.start <= meeting <= latest):
             raise InvalidInput.field("meeting_date", "会议日期应在本月初至次月底之间，且不晚于今天。",
                                      code="meeting_date_invalid")

@@ -16,15 +16,17 @@ Definitions (the same for the reports, the records and the compliance figures):
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
 from core.auth import Identity
 from core.extensions import db
-from core.timeutil import SHANGHAI, utcnow
+# The checks modules name the period type through here (`periods.Period`, `periods.month_period`).
+from core.periods import (Period, day_end_utc, day_start_utc, month_period, week_period,  # noqa: F401
+                          weeks_of)
+from core.timeutil import utcnow
 from models.checks import DailyCheck, WeeklyReport
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import SEVERITIES, Finding
@@ -34,67 +36,14 @@ from services.checks import appointments, scope
 MISSED_LIST_LIMIT = 200
 
 
-@dataclass(frozen=True)
-class Period:
-    """A run of business days: `start`..`end`, counted through `min(end, today)`."""
-
-    start: date
-    end: date
-    today: date
-
-    @property
-    def through(self) -> date:
-        return min(self.end, self.today)
-
-    @property
-    def days(self) -> int:
-        return max(0, (self.through - self.start).days + 1)
-
-    def dates(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range(self.days)]
-
-
-def week_period(day: date, today: date) -> Period:
-    """The Monday-to-Sunday week containing `day`."""
-    monday = day - timedelta(days=day.weekday())
-    return Period(monday, monday + timedelta(days=6), today)
-
-
-def month_period(day: date, today: date) -> Period:
-    """The calendar month containing `day`."""
-    first = day.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return Period(first, following - timedelta(days=1), today)
-
-
-def day_end_utc(day: date) -> datetime:
-    """The end of an Asia/Shanghai day (its next midnight), in UTC."""
-    return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI).astimezone(timezone.utc)
-
-
-def day_start_utc(day: date) -> datetime:
-    return day_end_utc(day - timedelta(days=1))
-
-
-def weeks_of(start: date, end: date) -> list[date]:
-    """Mondays of the weeks that belong to `start`..`end`: those whose Thursday falls in it
-    (as ISO 8601 assigns weeks to years), so every week belongs to exactly one month."""
-    thursday = start + timedelta(days=(3 - start.weekday()) % 7)
-    mondays = []
-    while thursday <= end:
-        mondays.append(thursday - timedelta(days=3))
-        thursday += timedelta(days=7)
-    return mondays
-
-
 def week_due(monday: date, today: date) -> bool:
     """A week's report is expected once the week is over (its Sunday before today)."""
-    return monday + timedelta(days=6) < today
+    return week_period(monday, today).over
 
 
 def month_due(first: date, today: date) -> bool:
     """A month's minutes are expected once the month is over."""
-    return month_period(first, today).end < today
+    return month_period(first, today).over
 
 
 def ratio(done: int, expected: int) -> float | None:

@@ -10,19 +10,21 @@ the next day is reminded again.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Iterable
 
 from flask import current_app
 from sqlalchemy import exists, select
 
 from core.extensions import db
+from core.periods import month_period, week_period
 from models.checks import Appointment, DailyCheck, MonthlyMinutes, WeeklyReport
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import SEVERITIES, Finding
-from models.orgs import Person, PersonRole
+from models.orgs import Person
 from services import notify
 from services.checks import appointments, scope
+from services.orgs import people
 
 LIST_LIMIT = 10  # devices or findings named in one message; the rest are counted
 
@@ -55,9 +57,7 @@ def holders(pairs: Iterable[tuple[int, str | None]], role: str, day: date) -> di
         appointed[(unit_id, None if role == "principal" else kind_code)].append(person_id)
     by_role: dict[int, list[int]] = defaultdict(list)
     for unit_id, person_id in db.session.execute(
-            select(Person.unit_id, Person.id).join(PersonRole, PersonRole.person_id == Person.id)
-            .where(Person.unit_id.in_(units), PersonRole.role == role, Person.status == "active")
-            .order_by(Person.id)).all():
+            people.people_with_roles_stmt(units, role, Person.unit_id, Person.id)).all():
         by_role[unit_id].append(person_id)
     return {(unit_id, kind_code): list(dict.fromkeys(
                 appointed.get((unit_id, None if role == "principal" else kind_code)) or by_role.get(unit_id, [])))
@@ -117,7 +117,7 @@ def weekly_reports_due(today: date) -> int:
     Key: `checks:weekly_due:<person>:<date>`."""
     if today.weekday() < current_app.config["WEEKLY_REPORT_REMINDER_WEEKDAY"]:
         return 0
-    monday = today - timedelta(days=today.weekday())
+    monday = week_period(today).start
     done = set(db.session.execute(select(WeeklyReport.unit_id, WeeklyReport.kind_code).where(
         WeeklyReport.week_start == monday, WeeklyReport.status == "submitted")).all())
     return _by_person({p for p in _pairs_in_use() if p not in done}, "safety_director", today, "weekly_report_due",
@@ -131,7 +131,7 @@ def monthly_minutes_due(today: date) -> int:
     Key: `checks:monthly_due:<person>:<date>`."""
     if today.day < current_app.config["MONTHLY_MINUTES_REMINDER_DAY"]:
         return 0
-    first = today.replace(day=1)
+    first = month_period(today).start
     done = set(db.session.execute(select(MonthlyMinutes.unit_id, MonthlyMinutes.kind_code).where(
         MonthlyMinutes.month == first, MonthlyMinutes.status == "submitted")).all())
     return _by_person({p for p in _pairs_in_use() if p not in done}, "principal", today, "monthly_minutes_due",

@@ -38,7 +38,7 @@ def find(unit_id: int, kind_code: str, monday: date, *, lock: bool = False) -> W
 
 def _period(day: date | None, today: date) -> periods.Period:
     period = periods.week_period(day or today, today)
-    if period.start > today:
+    if not period.started:
         raise InvalidInput.field("week", "该周尚未开始。", code="period_not_started")
     return period
 

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from core.extensions import db
 from core.timeutil import business_today
 from models.equipment import Equipment
-from models.orgs import Person, PersonRole, Unit
+from models.orgs import Person, Unit
 from qr import assign
 from services.equipment import catalogue, offices
+from services.orgs import people
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,7 @@ def _code(catalogue_code: str, serial: int) -> str:
 
 
 def _officer(unit: Unit) -> int | None:
-    return db.session.scalar(select(Person.id).join(PersonRole).where(
-        Person.unit_id == unit.id, PersonRole.role == "safety_officer").limit(1))
+    return db.session.scalar(people.people_with_roles_stmt(unit.id, "safety_officer", Person.id).limit(1))
 
 
 def load(today: date | None = None) -> int:

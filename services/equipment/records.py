@@ -19,9 +19,9 @@ from core.extensions import db
 from core.scoping import scoped
 from core.timeutil import business_today
 from models.equipment import CatalogueEntry, Equipment
-from models.orgs import Person, PersonRole
+from models.orgs import Person
 from services.equipment import catalogue, codes
-from services.orgs import regions
+from services.orgs import people, regions
 
 MANAGER_ROLES = ("unit_admin", "principal", "safety_director")
 USE_UNIT_KINDS = ("use", "filling")
@@ -50,9 +50,8 @@ def _check_officer(person_id: int | None, unit_id: int) -> None:
     """Order 74: the responsible 安全员 is one of the unit's own safety officers."""
     if person_id is None:
         return
-    ok = db.session.scalar(select(Person.id).join(PersonRole).where(
-        Person.id == person_id, Person.unit_id == unit_id, Person.status == "active",
-        PersonRole.role == "safety_officer"))
+    ok = db.session.scalar(people.people_with_roles_stmt(unit_id, "safety_officer", Person.id)
+                           .where(Person.id == person_id))
     if not ok:
         raise InvalidInput.field("safety_officer_person_id", "负责的安全员须为本单位在职的安全员。",
                                  code="safety_officer_invalid")

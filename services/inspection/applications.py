@@ -34,10 +34,9 @@ from core.timeutil import business_today, utcnow
 from models.equipment import GONE_STATUSES, REGISTRATION_STATUSES, USE_STATUSES, Equipment
 from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
                                InspectionApplication, InspectionApplicationEvent)
-from models.orgs import Person, PersonRole
 from services import notify
 from services.inspection import agencies
-from services.orgs import units
+from services.orgs import people, units
 
 # (status, action) -> new status: the whole state machine. Submitting creates the row.
 TRANSITIONS: dict[tuple[str | None, str], str] = {
@@ -274,10 +273,7 @@ def withdraw(identity: Identity, application: InspectionApplication,
 
 def _tell_agency(application: InspectionApplication, action: str, title: str, text: str) -> None:
     """The agency's people who may act on it (admins, inspectors, testers), each once."""
-    staff = db.session.scalars(select(Person.id).join(PersonRole).where(
-        Person.unit_id == application.agency_unit_id, Person.status == "active",
-        PersonRole.role.in_(AGENCY_ROLES)).distinct())
-    for person_id in staff:
+    for person_id in people.ids_with_roles(application.agency_unit_id, AGENCY_ROLES):
         notify.queue_message(person_id, MESSAGE_TEMPLATES[action], title, text,
                              {"inspection_application_id": application.id},
                              dedupe_key=f"inspection-app-{action}:{application.id}:{person_id}")

@@ -8,13 +8,14 @@ list statements with a province-wide ops identity.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, select
 
 from core.auth import Identity
 from core.extensions import db
+from core.periods import day_start_utc
 from core.timeutil import SHANGHAI, business_today, utcnow
 from models.equipment import Equipment
 from models.notify import OutboxMessage, SupportTicket, Suggestion
@@ -33,7 +34,7 @@ def _count(stmt) -> int:
 
 def day_start(day: date) -> datetime:
     """Midnight of a business day (Asia/Shanghai), in UTC."""
-    return datetime.combine(day, time.min, SHANGHAI).astimezone(timezone.utc)
+    return day_start_utc(day)
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,7 @@ def queue_inspection_reminders(today: date | None = None) -> int:
         text = (f"您单位有 {overdue} 台在用设备已超过检验有效期、{total - overdue} 台将在 "
                 f"{current_app.config['INSPECTION_DUE_SOON_DAYS']} 日内到期，请及时报检"
                 "（登陆—工作台—检验检测—报检）。超期未检的设备请停止使用。")
-        recipients = {p.id for role in REMINDER_ROLES
-                      for p in db.session.scalars(people.list_people_stmt(OPS, unit_id=unit_id, role=role))}
+        recipients = set(people.ids_with_roles(unit_id, REMINDER_ROLES))
         for person_id in sorted(recipients):
             if outbox.queue_message(person_id, "inspection_due", "设备检验到期提醒", text,
                                     {"unit_id": unit_id, "overdue": overdue, "due_soon": total - overdue},

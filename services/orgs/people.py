@@ -6,9 +6,10 @@ roles there. Order 73 forbids one person being both 质量安全总监 and 质�
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from core import audit
 from core.auth import Identity
@@ -158,9 +159,56 @@ def list_people_stmt(identity: Identity, unit_id: int | None = None, role: str |
     if unit_id is not None:
         stmt = stmt.where(Person.unit_id == unit_id)
     if role:
-        stmt = stmt.where(Person.roles.any(PersonRole.role == role))
+        stmt = stmt.where(holds_any_role(role))
     if status:
         stmt = stmt.where(Person.status == status)
     if q:
         stmt = stmt.where(or_(Person.name.contains(q.strip(), autoescape=True), Person.phone == q.strip()))
     return stmt.order_by(Person.id)
+
+
+# -- who holds a role ---------------------------------------------------------------------------------
+
+def holds_any_role(roles: str | Iterable[str]) -> ColumnElement[bool]:
+    """SQL: the person holds at least one of `roles` (an EXISTS, so a person holding several of
+    them is one row)."""
+    wanted = [roles] if isinstance(roles, str) else sorted(set(roles))
+    return Person.roles.any(PersonRole.role.in_(wanted))
+
+
+def people_with_roles_stmt(unit_id: int | Iterable[int] | None, roles: str | Iterable[str], *columns: Any,
+                           active_only: bool = True) -> Select:
+    """The people of a unit (or of several units; None: of any unit, for the caller to narrow
+    further, e.g. by joining Unit) who hold any of `roles`, ordered by id.
+
+    Selects `columns` (default the Person rows); only active people unless `active_only` is False.
+    This is the one "who in this unit is its X" query: admins told of a review, directors told of a
+    finding, regulator staff of an office, an agency's inspectors.
+    """
+    stmt = select(*(columns or (Person,))).select_from(Person).where(holds_any_role(roles))
+    if isinstance(unit_id, int):
+        stmt = stmt.where(Person.unit_id == unit_id)
+    elif unit_id is not None:
+        stmt = stmt.where(Person.unit_id.in_(sorted(set(unit_id))))
+    if active_only:
+        stmt = stmt.where(Person.status == "active")
+    return stmt.order_by(Person.id)
+
+
+def people_with_roles(unit_id: int | Iterable[int] | None, roles: str | Iterable[str], *,
+                      active_only: bool = True) -> list[Person]:
+    """The (active) people of a unit holding any of `roles`, by id (see `people_with_roles_stmt`)."""
+    return list(db.session.scalars(people_with_roles_stmt(unit_id, roles, active_only=active_only)))
+
+
+def regulator_staff_stmt(region_code: str, *columns: Any) -> Select:
+    """The active `regulator_staff` of the approved regulator unit(s) at `region_code` (the office
+    that holds a report or reviews a registration there)."""
+    return (people_with_roles_stmt(None, "regulator_staff", *columns).join(Unit, Unit.id == Person.unit_id)
+            .where(Unit.kind == "regulator", Unit.status == "approved", Unit.region_code == region_code))
+
+
+def ids_with_roles(unit_id: int | Iterable[int] | None, roles: str | Iterable[str], *,
+                   active_only: bool = True) -> list[int]:
+    """Ids of the (active) people of a unit holding any of `roles`, in order."""
+    return list(db.session.scalars(people_with_roles_stmt(unit_id, roles, Person.id, active_only=active_only)))

@@ -1,12 +1,16 @@
 """Regions in the supervision hierarchy and their offices' public contacts."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
 
 from core import audit
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.extensions import db
+from core.scoping import region_clause, require_region_in_scope
 from core.timeutil import utcnow
 from models.orgs import Region
 
@@ -41,6 +45,50 @@ def subtree_codes(code: str) -> frozenset[str]:
     region = get_region(code)
     rows = db.session.scalars(select(Region.code).where(Region.path.startswith(region.path)))
     return frozenset(rows)
+
+
+def province_root() -> Region:
+    """The top of the supervision hierarchy (陕西省)."""
+    return db.session.scalar(select(Region).where(Region.supervision_parent_code.is_(None)).order_by(Region.code)
+                             .limit(1))
+
+
+@dataclass(frozen=True)
+class RegionScope:
+    """What a statistic counts: the regions of `root`'s supervision subtree (`codes`; None is the
+    whole province). Groupings by region show `root`'s children."""
+
+    root: Region
+    codes: frozenset[str] | None
+
+    def clause(self, column: Any) -> ColumnElement[bool]:
+        """`column` (a region code) within the scope."""
+        return region_clause(column, self.codes)
+
+
+def statistics_scope(identity: Identity, region_code: str | None = None, *,
+                     province_wide: bool = False) -> RegionScope:
+    """The region subtree a statistic covers, for every statistic alike.
+
+    Without `region_code`: the viewer's own subtree (the province for the province regulator, ops
+    staff and, with `province_wide`, a body the caller lets see the whole province such as the
+    risk centre). With it: that region's subtree, which must lie in the viewer's — 韩城 and 杨凌
+    are under the province, not under 渭南 or 咸阳 (supervision paths, not administrative ones).
+    Whether the viewer may see statistics at all is the caller's rule.
+
+    Raises Forbidden `region_out_of_scope` for a region outside the viewer's subtree, NotFound
+    `region_not_found` for an unknown code the viewer's scope would contain.
+    """
+    whole = province_wide or identity.region_codes is None
+    if region_code is None:
+        if whole:
+            return RegionScope(province_root(), None)
+        root = get_region(identity.region_code) if identity.region_code else province_root()
+        return RegionScope(root, identity.region_codes)
+    if not province_wide:
+        require_region_in_scope(region_code, identity)
+    root = get_region(region_code)
+    return RegionScope(root, None if root.supervision_parent_code is None else subtree_codes(root.code))
 
 
 def update_office(identity: Identity, code: str, changes: dict) -> Region:

@@ -14,7 +14,7 @@ from core.extensions import db
 from core.idcodes import check_field, id_number_problem, normalize, uscc_problem
 from core.scoping import region_in_scope, scoped
 from core.timeutil import utcnow
-from models.orgs import UNIT_KINDS, Person, PersonRole, Unit
+from models.orgs import UNIT_KINDS, Person, Unit
 from services import notify
 from services.orgs import accounts, people, regions
 
@@ -155,11 +155,7 @@ def regulators_for(region_code: str) -> list[Person]:
     """Regulator staff who review a unit in this region: the nearest regulator upward."""
     region = regions.get_region(region_code)
     for code in reversed(region.path.split("/")):
-        staff = list(db.session.scalars(
-            select(Person).join(Unit, Person.unit_id == Unit.id).join(PersonRole)
-            .where(Unit.kind == "regulator", Unit.status == "approved", Unit.region_code == code,
-                   Person.status == "active", PersonRole.role == "regulator_staff")
-        ))
+        staff = list(db.session.scalars(people.regulator_staff_stmt(code)))
         if staff:
             return staff
     return []
@@ -206,9 +202,7 @@ def review_unit(identity: Identity, unit: Unit, action: str, note: str | None = 
 
 def tell_admins(unit_id: int, template: str, title: str, text: str, data: dict) -> None:
     """A message to every active admin of a unit, through the outbox."""
-    admins = db.session.scalars(select(Person).join(PersonRole).where(
-        Person.unit_id == unit_id, Person.status == "active", PersonRole.role == "unit_admin"))
-    for admin in admins:
+    for admin in people.people_with_roles(unit_id, "unit_admin"):
         notify.queue_message(admin.id, template, title, text, data)
 
 

@@ -11,11 +11,12 @@ Nothing here links a report to an enforcement action (the guidance's non-punitiv
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select
 
 from core.auth import Identity
 from core.errors import NotFound
 from core.extensions import db
+from core.scoping import region_clause
 from models.risk import ExpertAssignment, RiskReport, RiskReportEvent
 
 
@@ -23,9 +24,7 @@ def visible_clause(identity: Identity) -> ColumnElement[bool]:
     if not identity.is_authenticated:
         return false()
     if identity.is_regulator or identity.is_ops:
-        if identity.region_codes is None:
-            return true()
-        return RiskReport.region_code.in_(sorted(identity.region_codes))
+        return region_clause(RiskReport.region_code, identity.region_codes)
     clauses = [RiskReport.reporter_unit_id == identity.unit_id]
     if identity.unit_kind == "risk_center":
         reached_province = exists().where(RiskReportEvent.report_id == RiskReport.id,

@@ -26,9 +26,10 @@ from core.errors import Forbidden
 from core.extensions import db
 from core.timeutil import business_today
 from core.workdays import add_workdays
-from models.orgs import Person, PersonRole, Region, Unit
+from models.orgs import ROLES, Person, Region, Unit
 from models.risk import LEVELS, ExpertAssignment, RiskReport
 from services import notify
+from services.orgs import people
 from services.risk import access, handling, path
 
 OPEN_STATUSES = handling.OPEN_STATUSES
@@ -42,12 +43,10 @@ def is_overdue(report: RiskReport, today: date | None = None) -> bool:
 
 def centre_staff_ids() -> list[int]:
     """People of the province risk centre who act for it (not only its experts or reporters)."""
-    rows = db.session.execute(
-        select(Person.id, PersonRole.role).join(Unit, Unit.id == Person.unit_id)
-        .join(PersonRole, PersonRole.person_id == Person.id)
-        .where(Unit.kind == "risk_center", Unit.status == "approved", Person.status == "active")
-        .order_by(Person.id)).all()
-    return list(dict.fromkeys(pid for pid, role in rows if role not in ("expert", "risk_reporter")))
+    acting = set(ROLES) - {"expert", "risk_reporter"}
+    return list(db.session.scalars(
+        people.people_with_roles_stmt(None, acting, Person.id).join(Unit, Unit.id == Person.unit_id)
+        .where(Unit.kind == "risk_center", Unit.status == "approved")))
 
 
 def holder_recipients(report: RiskReport) -> list[int]:

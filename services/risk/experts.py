@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 
 from core import audit
 from core.auth import Identity
@@ -27,6 +27,7 @@ from models.equipment import CatalogueEntry
 from models.orgs import Person, PersonRole, Unit
 from models.risk import AREAS, ExpertAssignment, RiskReport
 from services import notify
+from services.orgs import people
 from services.risk import handling
 
 
@@ -56,10 +57,8 @@ def expert_pool(specialty: str | None = None, report: RiskReport | None = None) 
     Experts matching the report come first when a report is given and no specialty filter is set.
     """
     rows = db.session.execute(
-        select(Person, PersonRole.specialties, Unit.name)
-        .join(PersonRole, PersonRole.person_id == Person.id).join(Unit, Unit.id == Person.unit_id)
-        .where(PersonRole.role == "expert", Person.status == "active", Unit.status == "approved")
-        .order_by(Person.id)).all()
+        _experts(Person, PersonRole.specialties, Unit.name)
+        .join(PersonRole, and_(PersonRole.person_id == Person.id, PersonRole.role == "expert"))).all()
     terms = report_terms(report) if report is not None else set()
     pool = []
     for person, specialties, unit_name in rows:
@@ -74,11 +73,14 @@ def expert_pool(specialty: str | None = None, report: RiskReport | None = None) 
     return pool
 
 
+def _experts(*columns: Any) -> Select:
+    """Active experts of approved units (the pool the province assigns from), by id."""
+    return (people.people_with_roles_stmt(None, "expert", *columns).join(Unit, Unit.id == Person.unit_id)
+            .where(Unit.status == "approved"))
+
+
 def _is_expert(person_id: int) -> Person | None:
-    return db.session.scalar(
-        select(Person).join(PersonRole, PersonRole.person_id == Person.id).join(Unit, Unit.id == Person.unit_id)
-        .where(Person.id == person_id, Person.status == "active", PersonRole.role == "expert",
-               Unit.status == "approved"))
+    return db.session.scalar(_experts().where(Person.id == person_id))
 
 
 def assign(identity: Identity, report: RiskReport, person_ids: list[int], note: str | None) -> list[ExpertAssignment]:

@@ -29,12 +29,12 @@ from core.extensions import db
 from core.scoping import get_in_scope
 from core.timeutil import utcnow
 from models.equipment import Equipment
-from models.orgs import Person, PersonRole, Unit
+from models.orgs import Person, Unit
 from models.risk import AREAS, HAZARD_LEVELS, REPORT_KINDS, MonitoringPoint, Reporter, RiskReport
 from qr import resolve
 from services import notify
 from services.equipment import catalogue
-from services.orgs import regions
+from services.orgs import people, regions
 from services.risk import access, emergency, media, path, points
 
 TITLE_MAX = 200
@@ -210,10 +210,7 @@ def submit_report(identity: Identity, data: dict) -> RiskReport:
 
 def director_ids(unit_id: int) -> list[int]:
     """The unit's active (quality) safety directors."""
-    return list(db.session.scalars(
-        select(Person.id).join(PersonRole)
-        .where(Person.unit_id == unit_id, Person.status == "active", PersonRole.role.in_(points.DIRECTOR_ROLES))
-        .distinct().order_by(Person.id)))
+    return people.ids_with_roles(unit_id, points.DIRECTOR_ROLES)
 
 
 def _tell_directors(report: RiskReport, reporter_person: Person) -> None:

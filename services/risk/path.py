@@ -14,15 +14,15 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
 
 from core.auth import Identity
 from core.extensions import db
 from core.timeutil import business_today, utcnow
 from core.workdays import add_workdays
-from models.orgs import Person, PersonRole, Region, Unit
+from models.orgs import Person, Region
 from models.risk import LEVELS, REPORT_STATUSES, MonitoringPoint, RiskReport, RiskReportEvent
 from services import notify
+from services.orgs import people
 
 # Labels of the actions on the path. The handling module adds its own actions here
 # (`ACTION_LABELS.update({...})`) so that every event has a readable label.
@@ -81,11 +81,7 @@ def holder_office_name(region_code: str | None) -> str | None:
 
 def holder_staff_ids(region_code: str) -> list[int]:
     """Active `regulator_staff` of the approved regulator unit(s) at `region_code`."""
-    return list(db.session.scalars(
-        select(Person.id).join(Unit, Person.unit_id == Unit.id).join(PersonRole)
-        .where(Unit.kind == "regulator", Unit.status == "approved", Unit.region_code == region_code,
-               Person.status == "active", PersonRole.role == "regulator_staff")
-        .order_by(Person.id)))
+    return list(db.session.scalars(people.regulator_staff_stmt(region_code, Person.id)))
 
 
 def _actor_person_id(actor: Identity | int | None) -> int | None:

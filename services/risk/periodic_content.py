@@ -5,14 +5,14 @@ Nothing in it names a reporter, a point or a reporting unit (guidance 二(六)).
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import and_, case, func, select
 
-from core import xlsx
+from core import periods, xlsx
 from core.extensions import db
 from core.timeutil import SHANGHAI, as_utc, utcnow
 from models.equipment import CatalogueEntry
@@ -68,8 +68,8 @@ def _cases(start: date, end: date) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(TypicalCase, RiskReport.region_code, RiskReport.area, RiskReport.catalogue_code)
         .join(RiskReport, RiskReport.id == TypicalCase.report_id)
-        .where(TypicalCase.status == "published", TypicalCase.published_at >= stats.day_start_utc(start),
-               TypicalCase.published_at < stats.day_start_utc(end + timedelta(days=1)))
+        .where(TypicalCase.status == "published", TypicalCase.published_at >= periods.day_start_utc(start),
+               TypicalCase.published_at < periods.day_end_utc(end))
         .order_by(TypicalCase.published_at, TypicalCase.id)).all()
     regions = _names(Region.code, Region.name, {r.region_code for r in rows})
     kinds = _names(CatalogueEntry.code, CatalogueEntry.kind_code, {r.catalogue_code for r in rows})
@@ -131,11 +131,12 @@ def build_content(period_type: str, period: stats.Period, today: date) -> dict[s
     root = stats.province_root()
     start, end = period.start, period.end
     where = stats.submitted_between(start, end)
-    previous = stats.period_of(period_type, start - timedelta(days=1))
+    previous = period.previous()
     as_of = min(end, today)
-    first = as_of.replace(day=1)  # the trend: months up to the period's last (or today's)
+    first = periods.month_period(as_of)  # the trend: months up to the period's last (or today's)
     for _ in range(TREND_MONTHS[period_type] - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
+        first = first.previous()
+    first = first.start
     by = {dimension: stats.groups(where, dimension, root, start, end) for dimension in DIMENSIONS}
     overdue = db.session.scalar(select(func.count()).select_from(RiskReport).where(
         where, RiskReport.status.in_(stats.OPEN_STATUSES), RiskReport.deadline < today)) or 0

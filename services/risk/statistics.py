@@ -24,22 +24,22 @@ Every figure comes from a few GROUP BY queries; on PostgreSQL the median is
 """
 from __future__ import annotations
 
-import re
 import statistics as pystats
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
+from core import periods
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput
-from core.schemas import YEARS
 from core.extensions import db
-from core.timeutil import SHANGHAI
+# Periods are core's; the risk modules name them through here (`stats.Period`, `stats.parse_period`).
+from core.periods import Period, period_of  # noqa: F401
 from models.equipment import CatalogueEntry
 from models.orgs import Region
 from models.risk import AREAS, HAZARD_LEVELS, LEVELS, REPORT_KINDS, REPORT_STATUSES, RiskReport, RiskReportEvent
+from services.orgs import regions
 
 MAX_WINDOW_DAYS = 3 * 366
 OPEN_STATUSES = ("handling", "assessing", "implementing")
@@ -58,7 +58,6 @@ FIXED_LABELS: dict[str, dict[str, str]] = {
     "kind": REPORT_KINDS,
     "status": REPORT_STATUSES,
 }
-QUARTER_NAMES = "一二三四"
 
 
 # -- who may see what ------------------------------------------------------------------------------
@@ -68,96 +67,38 @@ def is_centre(identity: Identity) -> bool:
     return identity.is_authenticated and identity.unit_kind == "risk_center" and identity.unit_status == "approved"
 
 
-def scope_clause(identity: Identity) -> ColumnElement[bool]:
-    """Reports a statistics viewer counts: a regulator its subtree, the province and the centre all.
+def region_scope(identity: Identity, region_code: str | None = None) -> regions.RegionScope:
+    """The regions a statistics viewer counts: a regulator its subtree, the province and the centre all;
+    with `region_code`, that region's subtree within it.
 
-    Raises Forbidden for anyone else (units, reporters, the public).
+    Raises Forbidden for anyone else (units, reporters, the public), Forbidden `region_out_of_scope`
+    for a region outside the viewer's subtree.
     """
     if is_centre(identity):
-        return true()
+        return regions.statistics_scope(identity, region_code, province_wide=True)
     if identity.is_regulator:
-        if identity.region_codes is None:
-            return true()
-        return RiskReport.region_code.in_(sorted(identity.region_codes))
+        return regions.statistics_scope(identity, region_code)
     raise Forbidden("只有监管部门和省风险监测中心可以查看风险信息统计。", code="risk_statistics_forbidden")
 
 
-def province_root() -> Region:
-    return db.session.scalar(select(Region).where(Region.supervision_parent_code.is_(None)).order_by(Region.code)
-                             .limit(1))
+province_root = regions.province_root
 
 
-def root_region(identity: Identity) -> Region:
-    """The region whose children the `region` grouping shows."""
-    if is_centre(identity) or identity.region_codes is None or identity.region_code is None:
-        return province_root()
-    return db.session.get(Region, identity.region_code)
+# -- periods and windows (`core.periods`) ------------------------------------------------------------
 
-
-# -- periods and windows ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Period:
-    kind: str  # year / quarter / month
-    start: date
-    end: date
-    label: str
-    code: str
-
-
-def month_period(year: int, month: int) -> Period:
-    start = date(year, month, 1)
-    end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return Period("month", start, end, f"{year}年{month}月", f"{year}-{month:02d}")
-
-
-def quarter_period(year: int, quarter: int) -> Period:
-    start = date(year, 3 * quarter - 2, 1)
-    end = month_period(year, 3 * quarter).end
-    return Period("quarter", start, end, f"{year}年第{QUARTER_NAMES[quarter - 1]}季度", f"{year}-Q{quarter}")
-
-
-def parse_period(text: str, field: str = "period") -> Period:
-    """`2026`, `2026-Q4` or `2026-11` as a period of Asia/Shanghai days."""
-    value = (text or "").strip().upper()
-    year = re.match(r"\d{4}", value)
-    if year and not YEARS[0] <= int(year[0]) <= YEARS[1]:
-        raise InvalidInput.field(field, f"期间应在 {YEARS[0]} 年到 {YEARS[1]} 年之间。", code="period_invalid")
-    if match := re.fullmatch(r"(\d{4})-Q([1-4])", value):
-        return quarter_period(int(match[1]), int(match[2]))
-    if match := re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", value):
-        return month_period(int(match[1]), int(match[2]))
-    if match := re.fullmatch(r"(\d{4})", value):
-        year = int(match[1])
-        return Period("year", date(year, 1, 1), date(year, 12, 31), f"{year}年", str(year))
-    raise InvalidInput.field(field, "期间格式应为 2026、2026-Q4 或 2026-11。", code="period_invalid")
-
-
-def period_of(kind: str, day: date) -> Period:
-    """The month or quarter containing `day`."""
-    if kind == "month":
-        return month_period(day.year, day.month)
-    return quarter_period(day.year, (day.month - 1) // 3 + 1)
-
-
-def day_start_utc(day: date) -> datetime:
-    return datetime.combine(day, time.min, SHANGHAI).astimezone(timezone.utc)
+parse_period = periods.parse_code  # `2026`, `2026-Q4` or `2026-11`
 
 
 def window(date_from: date | None, date_to: date | None, today: date) -> tuple[date, date]:
     """Default: from the first of January to today. At most MAX_WINDOW_DAYS."""
-    end = date_to or today
-    start = date_from or end.replace(month=1, day=1)
-    if start > end:
-        raise InvalidInput.field("date_from", "开始日期不能晚于结束日期。", code="period_invalid")
-    if (end - start).days >= MAX_WINDOW_DAYS:
-        raise InvalidInput.field("date_to", f"统计区间不能超过 {MAX_WINDOW_DAYS} 天。", code="period_too_long")
-    return start, end
+    period = periods.custom_range(date_from, date_to, today, max_days=MAX_WINDOW_DAYS)
+    return period.start, period.end
 
 
 def submitted_between(start: date, end: date) -> ColumnElement[bool]:
-    return and_(RiskReport.submitted_at >= day_start_utc(start),
-                RiskReport.submitted_at < day_start_utc(end + timedelta(days=1)))
+    """Reports submitted on the Asia/Shanghai days `start`..`end`."""
+    first, last = periods.utc_bounds(start, end)
+    return and_(RiskReport.submitted_at >= first, RiskReport.submitted_at < last)
 
 
 # -- SQL pieces -----------------------------------------------------------------------------------------
@@ -289,11 +230,7 @@ def _all_keys(group_by: str, root: Region, start: date, end: date) -> list[str]:
         return list(db.session.scalars(select(Region.code).where(Region.supervision_parent_code == root.code)
                                        .order_by(Region.code)))
     if group_by == "month":
-        months, day = [], start.replace(day=1)
-        while day <= end:
-            months.append(day.strftime("%Y-%m"))
-            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return months
+        return [first.strftime("%Y-%m") for first in periods.month_starts(start, end)]
     return []
 
 
@@ -359,15 +296,17 @@ def held_by_level(where: ColumnElement[bool]) -> list[dict[str, Any]]:
 
 
 def report_statistics(identity: Identity, date_from: date | None, date_to: date | None, group_by: str,
-                      today: date) -> dict[str, Any]:
-    """`GET /risk/statistics`: totals, one grouping and time held per level, in the viewer's scope.
+                      today: date, region_code: str | None = None) -> dict[str, Any]:
+    """`GET /risk/statistics`: totals, one grouping and time held per level, in the viewer's scope
+    (narrowed to `region_code` when given).
 
-    Raises Forbidden for non-regulators, InvalidInput for a bad window or grouping.
+    Raises Forbidden for non-regulators and for a region outside the scope, InvalidInput for a bad
+    window or grouping.
     """
-    scope = scope_clause(identity)
+    scope = region_scope(identity, region_code)
     start, end = window(date_from, date_to, today)
-    root = root_region(identity)
-    where = and_(scope, submitted_between(start, end))
+    root = scope.root
+    where = and_(scope.clause(RiskReport.region_code), submitted_between(start, end))
     return {
         "date_from": start, "date_to": end, "group_by": group_by,
         "scope": {"region_code": root.code, "region_name": root.name},

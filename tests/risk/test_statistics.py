@@ -139,3 +139,16 @@ def test_the_number_of_queries_does_not_grow_with_the_reports(client, insights):
                                    ("closed", "closed", "county", Y, at(9, day, 18))])
     assert {g: count_queries(g) for g in before} == before
     assert stats(client, insights["province_h"])["totals"]["reports"] == 27
+
+
+def test_the_province_may_narrow_the_statistics_to_one_city(client, insights):
+    body = stats(client, insights["province_h"], "region", f"{Q3}&region_code=610100")
+    assert body["scope"]["region_code"] == "610100"
+    assert body["totals"]["reports"] == 6  # 西安's; 韩城's report is not under any city
+    assert stats(client, insights["centre_h"], window=f"{Q3}&region_code=610581")["totals"]["reports"] == 1
+
+
+def test_a_region_outside_the_viewers_subtree_is_refused(client, insights):
+    for headers, code in ((insights["city_h"], "610581"), (insights["county_h"], "610100")):
+        response = client.get(f"/api/v1/risk/statistics?{Q3}&region_code={code}", headers=headers)
+        assert (response.status_code, response.json["code"]) == (403, "region_out_of_scope")

@@ -25,6 +25,8 @@ class RiskStatisticsQuery(InputSchema):
     group_by = fields.String(load_default="level", validate=validate.OneOf(list(statistics.GROUP_BYS)),
                              metadata={"description": "level 隐患等级 / handling_level 处置层级 / region / area / "
                                                       "kind / category / status / month"})
+    region_code = fields.String(validate=validate.Length(equal=6),
+                                metadata={"description": "只统计本辖区内的该地区（含下级），默认本辖区"})
 
 
 class RiskHandlingDaysSchema(OutputSchema):
