@@ -186,7 +186,7 @@ class Document:
         stream = io.BytesIO()
         template = SimpleDocTemplate(stream, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                                      bottomMargin=MARGIN, title=self.title, author=self.author, subject=self.subject,
-                                     creator=PLATFORM_NAME, pageCompression=1)
+                                     creator=PLATFORM_NAME, pageCompression=1, initialFontName=self.font)
         canvas = type("FooterCanvas", (_NumberedCanvas,), {"footer_text": self.footer, "footer_font": self.font})
         template.build(list(self.flowables) or [Spacer(1, 1)], canvasmaker=canvas)
         return stream.getvalue()
