@@ -22,7 +22,7 @@ raster pages. After: `core.documents` / `qr.sheets` on ReportLab, text layer, em
 
 Side by side in one process (old modules loaded from the commit before the change, interleaved
 rounds, medians, machine under load): report 1,603 → 362 ms, record book 1,056 → 169 ms, 1,000
-labels 7,978 → 3,988 ms; 10,000 labels 64 s / 30 MB → 36 s / 3.6 MB.
+labels 7,978 → 3,988 ms; 10,000 labels (two rounds) 64-72 s / 30 MB → 36-62 s / 3.6 MB.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ modules), its text in the project's CJK font, embedded as a subset, so a sheet's
 certificate numbers can be searched and copied and print sharp at any resolution. Measured against
 the former bilevel page images (CCITT G4), same labels, run side by side on a loaded 2-core machine
 (`bench/bench_documents.py`): 1,000 labels 375 KB instead of 2,928 KB, 4.0 s instead of 8.0 s;
-10,000 labels 3.6 MB instead of 30 MB, 36 s instead of 64 s: no page is rasterised and compressed.
+10,000 labels 3.6 MB instead of 30 MB, 36-62 s instead of 64-72 s (two rounds): no page is rasterised.
 ReportLab holds the pages' compressed streams until the end (about 0.4 MB per 1,000 labels), then
 writes the file.
 """
