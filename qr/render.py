@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import qrcode
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from qrcode.constants import ERROR_CORRECT_M
+
+from core.fonts import pil_font as _font  # the one font loader (cached per path and size)
 
 MASK_PATTERN = 2
 LABEL_SIZE = (600, 340)
@@ -31,11 +33,6 @@ class LabelText:
     cert_no: str | None
     use_unit: str | None
     rescue_phone: str | None = None  # 96333 for elevators
-
-
-@lru_cache(maxsize=8)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
 
 
 @lru_cache(maxsize=64)

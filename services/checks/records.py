@@ -3,24 +3,22 @@
 Order 74 (总局令第74号) has the use unit keep the 日管控 / 周排查 / 月调度 records for the
 regulators' inspection: 《每日XX安全检查记录》 (one device's month, day by day, missed days
 marked), 《每周XX安全排查治理报告》 and 《每月XX安全调度会议纪要》 (one unit's week or month).
-A record is built once as data (`Record`) and then drawn as A4 pages with Pillow and the
-CJK font (LABEL_FONT_PATH, Debian's fonts-wqy-microhei), or written with openpyxl.
+A record is built once as data (`Record`) and then laid out as an A4 PDF by `core.documents`
+(real text in the embedded CJK font, LABEL_FONT_PATH), or written with openpyxl.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import or_, select
 
 from core import xlsx
 from core.auth import Identity
+from core.documents import Document
 from core.extensions import db
 from core.timeutil import SHANGHAI, as_utc
 from models.checks import DailyCheck
@@ -31,12 +29,6 @@ from services.checks import monthly, periods, scope, weekly
 from services.equipment import catalogue
 
 WEEKDAYS = "一二三四五六日"
-DPI = 200
-PAGE = (1654, 2339)  # A4 at 200 dpi
-MARGIN = 110
-SIZES = {"title": 44, "subtitle": 26, "heading": 32, "body": 24, "footer": 20}
-LINE = 34  # body line height
-MAX_CELL_LINES = 8
 
 
 @dataclass
@@ -198,107 +190,19 @@ def device_month(equipment: Equipment, month: date | None, today: date) -> Recor
 
 # -- PDF ------------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=16)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Lines of at most `width` pixels, broken at any character (CJK has no spaces)."""
-    lines = []
-    for paragraph in str(text).split("\n"):
-        line, used = "", 0.0
-        for char in paragraph:
-            advance = font.getlength(char)
-            if line and used + advance > width:
-                lines.append(line)
-                line, used = "", 0.0
-            line, used = line + char, used + advance
-        lines.append(line)
-    return lines
-
-
-class _Pages:
-    """A4 pages drawn top to bottom; a new page when the next block does not fit."""
-
-    def __init__(self, font_path: str) -> None:
-        self.font_path, self.pages, self.y = font_path, [], PAGE[1]
-        self.bottom = PAGE[1] - MARGIN - 40
-
-    def font(self, kind: str) -> ImageFont.FreeTypeFont:
-        return _font(self.font_path, SIZES[kind])
-
-    def room(self, height: int) -> ImageDraw.ImageDraw:
-        if not self.pages or self.y + height > self.bottom:
-            self.pages.append(Image.new("L", PAGE, 255))
-            self.y = MARGIN
-        return ImageDraw.Draw(self.pages[-1])
-
-    def text(self, text: str, kind: str = "body", *, center: bool = False, gap: int = 8) -> None:
-        font = self.font(kind)
-        for line in _wrap(text, font, PAGE[0] - 2 * MARGIN):
-            draw = self.room(SIZES[kind] + gap)
-            x = (PAGE[0] - font.getlength(line)) / 2 if center else MARGIN
-            draw.text((x, self.y), line, font=font, fill=0)
-            self.y += SIZES[kind] + gap
-
-    def table(self, columns: tuple[tuple[str, int], ...], rows: list[list[Any]]) -> None:
-        font, total = self.font("body"), sum(w for _, w in columns)
-        widths = [(PAGE[0] - 2 * MARGIN) * w // total for _, w in columns]
-        header = [t for t, _ in columns]
-        self._row(header, widths, font, bold=True)
-        for row in rows:
-            if self._row(row, widths, font):
-                self._row(header, widths, font, bold=True)
-                self._row(row, widths, font)
-        self.y += 16
-
-    def _row(self, cells: list[Any], widths: list[int], font, *, bold: bool = False) -> bool:
-        """Draw one row; True (nothing drawn) when it starts a new page and the header must come first."""
-        wrapped = [_wrap("" if v is None else v, font, w - 16)[:MAX_CELL_LINES] for v, w in zip(cells, widths)]
-        height = max(len(c) for c in wrapped) * LINE + 12
-        pages_before = len(self.pages)
-        draw = self.room(height)
-        if len(self.pages) > pages_before and not bold and pages_before:
-            return True
-        x = MARGIN
-        for lines, width in zip(wrapped, widths):
-            draw.rectangle((x, self.y, x + width, self.y + height), outline=0, width=3 if bold else 1)
-            for i, line in enumerate(lines):
-                draw.text((x + 8, self.y + 6 + i * LINE), line, font=font, fill=0, stroke_width=1 if bold else 0)
-            x += width
-        self.y += height
-        return False
-
-
 def to_pdf(record: Record, font_path: str) -> bytes:
-    """The record as A4 pages (bilevel images, CCITT G4, like the label sheets) in one PDF."""
-    pages = _Pages(font_path)
-    pages.text(record.title, "title", center=True, gap=18)
-    pages.text(record.subtitle, "subtitle", center=True, gap=24)
-    for label, value in record.meta:
-        pages.text(f"{label}：{value}")
-    pages.y += 12
+    """The record as an A4 PDF (`core.documents`): title, particulars, then each section's table
+    (header repeated on every page) or text, all of it real text in the embedded CJK font."""
+    doc = Document(record.title.strip("《》"), font_path, footer=record.title, subject=record.subtitle)
+    doc.cover(record.title, record.subtitle)
+    doc.fields(record.meta)
     for section in record.sections:
-        pages.room(SIZES["heading"] + 14 + 3 * LINE)  # no heading alone at the foot of a page
-        pages.text(section.heading, "heading", gap=14)
+        doc.heading(section.heading)
         if section.text is not None:
-            pages.text(section.text)
-            pages.y += 12
+            doc.paragraph(section.text)
         else:
-            pages.table(section.columns, section.rows)
-    footer = _font(font_path, SIZES["footer"])
-    images = []
-    for number, page in enumerate(pages.pages, start=1):
-        draw = ImageDraw.Draw(page)
-        draw.text((MARGIN, PAGE[1] - MARGIN), record.title, font=footer, fill=0)
-        mark = f"第 {number} 页 共 {len(pages.pages)} 页"
-        draw.text((PAGE[0] - MARGIN - footer.getlength(mark), PAGE[1] - MARGIN), mark, font=footer, fill=0)
-        images.append(page.point(lambda v: 255 if v > 150 else 0, mode="1"))
-    stream = io.BytesIO()
-    images[0].save(stream, "PDF", save_all=True, append_images=images[1:], resolution=float(DPI),
-                   title=record.title.strip("《》"), subject=record.subtitle, creator="陕西省特种设备智慧监管平台")
-    return stream.getvalue()
+            doc.table(section.columns, section.rows)
+    return doc.render()
 
 
 # -- xlsx -----------------------------------------------------------------------------------------------
