@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from core.api import Api
-from core.schemas import OutputSchema
+from core.schemas import InputSchema, OutputSchema
 from core.timeutil import utcnow
-from integration_api.client import HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP
+from integration_api.client import body_hash, HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP
+from integration_api.signing import require_scope, verify_request
+from models.clients import SCOPES
 
 SIGNING_DESCRIPTION = f"""每个请求必须带以下四个请求头（缺一不可）：
 
@@ -55,6 +57,11 @@ open_api = Api(config_prefix="OPEN")
 blp = Blueprint("open", __name__, url_prefix="/open/v1", description="开放接口（机器对接，签名请求）")
 
 
+class PingQuery(InputSchema):
+    scope = fields.String(validate=validate.OneOf(sorted(SCOPES)),
+                          metadata={"description": "同时检查客户端是否拥有该权限（缺少时 403 scope_missing）"})
+
+
 class PingSchema(OutputSchema):
     ok = fields.Boolean()
     client_id = fields.Integer()
@@ -63,12 +70,11 @@ class PingSchema(OutputSchema):
     key_id = fields.String()
     scopes = fields.List(fields.String())
     server_time = fields.DateTime()
+    body_sha256 = fields.String(metadata={"description": "POST 时：服务器收到的请求体的 SHA-256，用于核对签名"})
 
 
 @blp.before_request
 def _verify_signature() -> None:
-    from integration_api.signing import verify_request
-
     verify_request()
 
 
@@ -84,10 +90,25 @@ def _record_use(response: Response) -> Response:
 
 
 @blp.get("/ping")
+@blp.arguments(PingQuery, location="query")
 @blp.response(200, PingSchema)
-def ping():
-    """Prove a key works: answers who the signed caller is."""
-    identity = g.identity
+def ping(args):
+    """Prove a key works (and, with `?scope=`, that the client holds that scope): answers who the
+    signed caller is."""
+    identity = require_scope(args["scope"]) if "scope" in args else g.identity
+    return _whoami(identity)
+
+
+@blp.post("/ping")
+@blp.arguments(PingQuery, location="query")
+@blp.response(200, PingSchema)
+def ping_with_body(args):
+    """As GET, for a signed body: answers the SHA-256 of the body the server received (any content)."""
+    identity = require_scope(args["scope"]) if "scope" in args else g.identity
+    return {**_whoami(identity), "body_sha256": body_hash(request.get_data(cache=True))}
+
+
+def _whoami(identity) -> dict:
     return {"ok": True, "client_id": identity.client_id, "client_name": identity.name, "unit_id": identity.unit_id,
             "key_id": g.open_key.key_id, "scopes": sorted(identity.scopes), "server_time": utcnow()}
 

@@ -60,3 +60,12 @@ def test_people_api_document_lists_no_open_paths(client):
 
     assert "/api/v1/clients" in spec["paths"]
     assert not any(path.startswith("/open/") for path in spec["paths"])
+
+
+def test_signed_post_ping_reports_the_body_hash(make_api_client, signed):
+    from integration_api.client import body_hash, encode_json
+
+    response = signed(make_api_client()).post("/open/v1/ping", json={"检验": "报告", "n": 1})
+
+    assert response.status_code == 200, response.json
+    assert response.json["body_sha256"] == body_hash(encode_json({"检验": "报告", "n": 1}))
