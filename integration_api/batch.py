@@ -21,10 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from flask import current_app
 from marshmallow import fields
 from sqlalchemy.exc import IntegrityError
 
-from core.errors import AppError
+from core.errors import AppError, InvalidInput
 from core.extensions import db
 from core.schemas import OutputSchema
 
@@ -57,9 +58,14 @@ class BatchAnswer:
 def run_batch(records: Iterable[dict[str, Any]], handle: Callable[[dict[str, Any]], Outcome]) -> BatchAnswer:
     """Apply `handle` to each record in its own savepoint and collect a result per record.
 
+    More than OPEN_BATCH_MAX_RECORDS records is refused whole (422 batch_too_large).
     An AppError (or a constraint clash) from one record rolls back that record only and becomes
     its `error` result; any other exception propagates (a bug answers 500 and nothing commits).
     """
+    records = list(records)
+    limit = current_app.config["OPEN_BATCH_MAX_RECORDS"]
+    if len(records) > limit:
+        raise InvalidInput.field("records", f"每次最多提交 {limit} 条记录。", code="batch_too_large")
     answer = BatchAnswer()
     for index, record in enumerate(records):
         external_id = record.get("external_id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
+import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -118,3 +119,13 @@ def test_batch_rolls_back_only_the_refused_record(make_unit):
 
     names = set(db.session.scalars(select(Unit.name).where(Unit.name.in_(["好", "坏"]))))
     assert names == {"好"}
+
+
+def test_batch_larger_than_the_setting_is_refused_whole(app):
+    app.config["OPEN_BATCH_MAX_RECORDS"] = 2
+    try:
+        with pytest.raises(InvalidInput) as refused:
+            run_batch([{"external_id": str(n)} for n in range(3)], lambda record: Outcome("applied"))
+    finally:
+        app.config["OPEN_BATCH_MAX_RECORDS"] = 500
+    assert refused.value.code == "batch_too_large"
