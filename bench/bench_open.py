@@ -118,10 +118,12 @@ def main() -> None:
     try:
         for _ in range(300):
             try:
-                requests.get(base + "/healthz", timeout=2)
+                requests.get(base + "/healthz", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
+        else:
+            raise RuntimeError(f"gunicorn did not answer:\n{server.log_tail()}")
 
         def signed():
             caller = OpenClient(base, key_id, secret)

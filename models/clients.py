@@ -72,4 +72,4 @@ class ApiClientKey(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    client: Mapped[ApiClient] = relationship(back_populates="keys")
+    client: Mapped[ApiClient] = relationship(back_populates="keys", lazy="joined")
