@@ -14,8 +14,9 @@ The canonical string is six lines joined by "\\n":
 
     METHOD                upper case, e.g. POST
     PATH                  percent-decoded, then percent-encoded except "/" and A-Z a-z 0-9 - _ . ~
-    QUERY                 pairs sorted by name then value, each part encoded like PATH (and "/"
-                          too), joined as name=value with "&"; empty when there is no query
+    QUERY                 the decoded (name, value) pairs ("+" is a space) sorted by name then
+                          value, each part encoded like PATH (and "/" too), joined as name=value
+                          with "&"; empty when there is no query
     TIMESTAMP             as sent in X-Timestamp
     NONCE                 as sent in X-Nonce
     SHA256(BODY)          lowercase hex SHA-256 of the exact body bytes (of b"" when none)
@@ -43,7 +44,8 @@ Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 
 
 def canonical_path(path: str) -> str:
-    return quote(unquote(path), safe="/")
+    """`path` already percent-decoded (as a WSGI server hands it over), encoded once."""
+    return quote(path, safe="/")
 
 
 def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
@@ -56,7 +58,7 @@ def body_hash(body: bytes) -> str:
 
 def canonical_string(method: str, path: str, query_pairs: Iterable[tuple[str, str]], timestamp: str,
                      nonce: str, body: bytes) -> str:
-    """The text that is signed (see the module docstring)."""
+    """The text that is signed (see the module docstring); `path` and the query pairs decoded."""
     return "\n".join([method.upper(), canonical_path(path), canonical_query(query_pairs), timestamp, nonce,
                       body_hash(body)])
 
@@ -85,9 +87,10 @@ def signed_request(key_id: str, secret: str, method: str, url_or_path: str, *, p
     pairs = parse_qsl(parts.query, keep_blank_values=True) + _pairs(params)
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     nonce = nonce or secrets.token_urlsafe(24)
-    message = canonical_string(method, parts.path, pairs, stamp, nonce, body)
+    path = unquote(parts.path)
+    message = canonical_string(method, path, pairs, stamp, nonce, body)
     query = canonical_query(pairs)
-    target = canonical_path(parts.path) + (f"?{query}" if query else "")
+    target = canonical_path(path) + (f"?{query}" if query else "")
     if parts.scheme:
         target = f"{parts.scheme}://{parts.netloc}{target}"
     headers = {HEADER_KEY: key_id, HEADER_TIMESTAMP: stamp, HEADER_NONCE: nonce,

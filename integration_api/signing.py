@@ -1,8 +1,8 @@
 """Checking a machine caller's signed request, before any route of /open/v1 runs.
 
 Order: the four headers present and well formed -> the key exists -> the HMAC matches (constant
-time) -> the key is not revoked -> the timestamp is within the window -> the nonce is new -> the
-client is active and its unit approved -> its rate limit. Each refusal has its own code, and
+time) -> the client is active, the key not revoked, the unit approved -> the timestamp is within the
+window -> the nonce is new -> the client's rate limit. Each refusal has its own code, and
 nothing is written for it: the nonce is remembered only once the signature proved the sender
 holds the key (so a forger cannot burn someone's nonces), and the database session is rolled back
 for any 4xx. The canonical string is the reference client's own (`integration_api.client`).
@@ -109,23 +109,23 @@ def authenticate() -> tuple[Identity, ApiClientKey]:
                                values[HEADER_NONCE], body)
     if secret is None or not hmac.compare_digest(sign(secret, message), values[HEADER_SIGNATURE].lower()):
         raise Unauthorized("签名不正确。", code="signature_invalid")
+    client = key.client
+    if client.status != "active":
+        raise Forbidden("该接入客户端已停用。", code="client_revoked")
     if key.status != "active":
         raise Unauthorized("该密钥已吊销，请使用新密钥。", code="client_key_revoked")
+    if client.unit.status != "approved":
+        raise Forbidden("接入客户端所属单位未通过审核或已停用。", code="client_unit_not_approved")
     window = current_app.config["OPEN_SIGNATURE_WINDOW_SECONDS"]
     if abs(time.time() - int(values[HEADER_TIMESTAMP])) > window:
         raise Unauthorized(f"请求时间戳与服务器时间相差超过 {window} 秒，请校准时钟后重新签名。",
                            code="timestamp_stale")
-    client = key.client
     try:
         fresh = _remember_nonce(client.id, values[HEADER_NONCE], 2 * window)
     except RedisError:
         raise AppError("暂时无法校验请求，请稍后重试。", code="nonce_store_unavailable", status=503)
     if not fresh:
         raise Unauthorized("该随机串（X-Nonce）已使用过，请求被视为重放。", code="nonce_reused")
-    if client.status != "active":
-        raise Forbidden("该接入客户端已停用。", code="client_revoked")
-    if client.unit.status != "approved":
-        raise Forbidden("接入客户端所属单位未通过审核或已停用。", code="client_unit_not_approved")
     limit = client.rate_limit_per_minute
     enforce_limit(_count_request(client.id),
                   current_app.config["OPEN_RATE_LIMIT_PER_MINUTE"] if limit is None else limit)

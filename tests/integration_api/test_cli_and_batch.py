@@ -46,7 +46,7 @@ def test_cli_creates_rotates_and_revokes(app, client, make_unit):
     assert f"keys: {new_key_id}" in listed.output
 
     assert runner.invoke(args=["clients", "revoke", str(client_id)]).exit_code == 0
-    assert FlaskOpenClient(client, new_key_id, new_secret).get("/open/v1/ping").status_code == 401
+    assert FlaskOpenClient(client, new_key_id, new_secret).get("/open/v1/ping").json["code"] == "client_revoked"
 
 
 def test_cli_refuses_a_scope_the_unit_cannot_hold(app, make_unit):

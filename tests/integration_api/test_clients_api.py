@@ -112,7 +112,7 @@ def test_revoking_a_client_stops_every_key(client, regulator, make_unit):
     assert response.status_code == 200
     assert response.json["status"] == "revoked"
     ping = FlaskOpenClient(client, created["key_id"], created["secret"]).get("/open/v1/ping")
-    assert ping.status_code == 401 and ping.json["code"] == "client_key_revoked"
+    assert ping.status_code == 403 and ping.json["code"] == "client_revoked"
     again = client.post(f"/api/v1/clients/{created['client']['id']}/keys", headers=province)
     assert again.json["code"] == "client_revoked"
 

@@ -151,8 +151,8 @@ def test_revoked_key_is_refused(issued, signed, audit_count):
 def test_revoked_client_is_refused(issued, signed):
     clients.revoke_client(CTX, issued.client)
 
-    # Its keys went with it.
-    _refused(signed(issued).get("/open/v1/ping"), 401, "client_key_revoked")
+    _refused(signed(issued).get("/open/v1/ping"), 403, "client_revoked")
+    assert issued.key.status == "revoked"  # its keys went with it
 
 
 def test_client_of_a_disabled_unit_is_refused(issued, signed):
@@ -195,3 +195,15 @@ def test_reference_client_signs_queries_with_unicode_and_repeats(issued, signed)
     response = signed(issued).get("/open/v1/ping?b=2&a=x%20y", params={"a": ["测试", "/?&="]})
 
     assert response.status_code == 200, response.json  # the server's canonical query matched the client's
+
+
+def test_path_with_encoded_characters_is_signed_as_sent(issued, signed):
+    response = signed(issued).get("/open/v1/%70ing")  # %70 is "p": the same route
+
+    assert response.status_code == 200, response.json
+
+
+def test_query_that_is_not_utf8_is_a_client_error(issued, client):
+    _, headers = signed_request(issued.key.key_id, issued.secret, "GET", "/open/v1/ping")
+
+    _refused(client.get("/open/v1/ping?a=%ff", headers=headers), 400, "query_malformed")
