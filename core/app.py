@@ -43,6 +43,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(web.blp)
     import bot
     app.register_blueprint(bot.blp)
+    import integration_api
+    integration_api.init_app(app)
 
     from jobs.commands import register_commands
     register_commands(app)

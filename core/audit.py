@@ -32,6 +32,8 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     actor_person_id: Mapped[int | None] = mapped_column(Integer)
     actor_unit_id: Mapped[int | None] = mapped_column(Integer)
+    # A machine caller (integration_api): the api_clients row it acted as.
+    actor_client_id: Mapped[int | None] = mapped_column(Integer, index=True)
     client: Mapped[str] = mapped_column(String(16), nullable=False)
     ip: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
@@ -51,6 +53,7 @@ class AuditContext:
     unit_id: int | None
     client: str
     ip: str | None = None
+    client_id: int | None = None  # a machine caller's api_clients id (person_id is then None)
 
 
 def _plain(value: Any) -> Any:
@@ -67,11 +70,12 @@ def _plain(value: Any) -> Any:
 
 def _digest(entry: AuditEntry) -> str:
     created = as_utc(entry.created_at).isoformat(timespec="microseconds")
-    body = json.dumps(
-        [entry.prev_hash, created, entry.actor_person_id, entry.actor_unit_id, entry.client, entry.ip,
-         entry.action, entry.entity_type, entry.entity_id, entry.before, entry.after],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-    )
+    fields = [entry.prev_hash, created, entry.actor_person_id, entry.actor_unit_id, entry.client, entry.ip,
+              entry.action, entry.entity_type, entry.entity_id, entry.before, entry.after]
+    if entry.actor_client_id is not None:
+        # Appended only when set, so the hashes of entries written before the column existed still hold.
+        fields.append({"client_id": entry.actor_client_id})
+    body = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -84,7 +88,8 @@ def record(ctx: AuditContext, action: str, entity_type: str, entity_id: Any,
     prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
     entry = AuditEntry(
         created_at=utcnow(),
-        actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id, client=ctx.client, ip=ctx.ip,
+        actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id, actor_client_id=ctx.client_id,
+        client=ctx.client, ip=ctx.ip,
         action=action, entity_type=entity_type, entity_id=str(entity_id),
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,

@@ -37,10 +37,28 @@ class Identity:
     session_id: str | None = None
     client: str = "public"
     ip: str | None = None
+    # A machine caller (integration_api, /open/v1): its api_clients id and scopes; person_id is None.
+    client_id: int | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_authenticated(self) -> bool:
+        """A logged-in *person*. A machine caller is not one: person-only checks stay closed to it."""
         return self.person_id is not None
+
+    @property
+    def is_machine(self) -> bool:
+        """A signed machine caller acting for its unit (see integration_api)."""
+        return self.client_id is not None
+
+    @property
+    def acts_for_unit(self) -> bool:
+        """A person or a machine caller: someone scoped like their unit."""
+        return self.is_authenticated or self.is_machine
+
+    def has_scope(self, scope: str) -> bool:
+        """Whether a machine caller was granted `scope` (people have no scopes: always False)."""
+        return scope in self.scopes
 
     @property
     def is_regulator(self) -> bool:
@@ -54,7 +72,7 @@ class Identity:
         return bool(self.roles.intersection(roles))
 
     def audit_context(self) -> AuditContext:
-        return AuditContext(self.person_id, self.unit_id, self.client, self.ip)
+        return AuditContext(self.person_id, self.unit_id, self.client, self.ip, self.client_id)
 
 
 IdentityLoader = Callable[[str, str | None], Identity | None]

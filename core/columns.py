@@ -30,3 +30,23 @@ class StepColumns:
     actor_person_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class ExternalIdColumns:
+    """A record a machine caller sends with its own id (integration_api): unique per sending unit,
+    so a resent record is found again instead of inserted twice. `external_hash` is the SHA-256 of
+    the content last applied (`content_hash`): equal content answers `unchanged`. A model adds
+    `UniqueConstraint("source_unit_id", "external_id")` to its table args."""
+
+    source_unit_id: Mapped[int | None] = mapped_column(Integer)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    external_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+def content_hash(data: dict) -> str:
+    """A stable hash of a record's content (keys sorted), to tell a resend from a change."""
+    import hashlib
+    import json
+
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode()).hexdigest()

@@ -156,12 +156,26 @@ class Config:
         self.BOT_PUSH_MAX_AGE_SECONDS = _int("BOT_PUSH_MAX_AGE_SECONDS", 300)
         self.BOT_OPS_PHONE = _env("BOT_OPS_PHONE", "029-85736598、029-85736599")
 
+        # Machine callers (integration_api, /open/v1): signed requests.
+        # A request's X-Timestamp may differ from the server's clock by at most this much either way;
+        # nonces are remembered for twice as long.
+        self.OPEN_SIGNATURE_WINDOW_SECONDS = _int("OPEN_SIGNATURE_WINDOW_SECONDS", 300)
+        # Requests per client per minute (0: no limit); a client's own `rate_limit_per_minute` overrides it.
+        self.OPEN_RATE_LIMIT_PER_MINUTE = _int("OPEN_RATE_LIMIT_PER_MINUTE", 600)
+        self.OPEN_BATCH_MAX_RECORDS = _int("OPEN_BATCH_MAX_RECORDS", 500)
+
         # OpenAPI (flask-smorest).
         self.API_TITLE = "陕西省特种设备智慧监管平台 API"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
+        # The machine API's own document (integration_api, flask-smorest config_prefix "OPEN").
+        self.OPEN_API_TITLE = "陕西省特种设备智慧监管平台 开放接口"
+        self.OPEN_API_VERSION = "v1"
+        self.OPEN_OPENAPI_VERSION = "3.0.3"
+        self.OPEN_OPENAPI_URL_PREFIX = "/open/v1"
+        self.OPEN_OPENAPI_JSON_PATH = "openapi.json"
         self.JSON_AS_ASCII = False
         self.TESTING = False
 

@@ -47,6 +47,8 @@ def _subject() -> str:
     identity = current_identity()
     if identity.person_id is not None:
         return f"person:{identity.person_id}"
+    if identity.client_id is not None:
+        return f"client:{identity.client_id}"
     return f"ip:{request.remote_addr}"
 
 

@@ -27,7 +27,11 @@ def window_key(bucket: str) -> str:
 
 def enforce(count: int | None, setting: str) -> None:
     """Refuse with 429 when `count` passed `app.config[setting]` (0 means no limit)."""
-    limit = current_app.config[setting]
+    enforce_limit(count, current_app.config[setting])
+
+
+def enforce_limit(count: int | None, limit: int) -> None:
+    """Refuse with 429 when `count` passed `limit` (0 means no limit)."""
     if count is not None and limit > 0 and count > limit:
         error = TooManyRequests(details={"retry_after": 60 - int(time.time()) % 60})
         error.headers = {"Retry-After": str(error.details["retry_after"])}

@@ -3,6 +3,8 @@
 - a regulator: rows whose region lies in its supervision subtree;
 - province-wide identities (the province regulator, ops staff): everything;
 - everyone else logged in: their own unit's rows;
+- a machine caller (integration_api): exactly as its unit's people would be (a regulator's
+  client by region, any other unit's client its own unit's rows);
 - the public: nothing here (public cards have their own endpoints).
 
 Statistics count rows of a region subtree rather than rows one by one: `region_clause`
@@ -46,7 +48,7 @@ class ScopedByColumns:
 
 def scope_clause(model: Any, identity: Identity) -> ColumnElement[bool]:
     """The WHERE clause that limits `model` to what `identity` may see."""
-    if not identity.is_authenticated:
+    if not identity.acts_for_unit:
         return false()
     if identity.is_regulator or identity.is_ops:
         return region_clause(model.scope_region_expr(), identity.region_codes)

@@ -36,3 +36,5 @@ def register_blueprints(app: Flask, api: Api) -> None:
     api.register_blueprint(risk_insights.blp)
     from miniapp_api import inspection
     api.register_blueprint(inspection.blp)
+    from miniapp_api import clients
+    api.register_blueprint(clients.blp)

@@ -2,6 +2,7 @@
 from core.audit import AuditEntry
 from core.idempotency import IdempotencyRecord
 from core.storage import StoredFile
+from models.clients import ApiClient, ApiClientKey
 from models.checks import Appointment, Checklist, DailyCheck, MonthlyMinutes, WeeklyReport
 from models.equipment import (Application, ApplicationEvent, CatalogueEntry, CertificateSequence, Equipment,
                               EquipmentClaim, EquipmentImport, MaintenanceContract)
@@ -14,7 +15,7 @@ from models.risk import (ExpertAssignment, MonitoringPoint, PeriodicRiskReport, 
                          RiskReport, RiskReportEvent, TypicalCase)
 
 __all__ = [
-    "Account", "Application", "ApplicationEvent", "Appointment", "AuditEntry", "AuthSession", "CatalogueEntry",
+    "Account", "ApiClient", "ApiClientKey", "Application", "ApplicationEvent", "Appointment", "AuditEntry", "AuthSession", "CatalogueEntry",
     "CertificateSequence", "Checklist", "CodeJob", "DailyCheck", "Equipment", "EquipmentClaim", "EquipmentCode",
     "EquipmentImport", "ExpertAssignment", "Finding", "IdempotencyRecord", "InspectionApplication",
     "InspectionApplicationEvent", "Invitation", "MaintenanceContract",
