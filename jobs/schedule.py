@@ -25,9 +25,9 @@ SCHEDULE: tuple[Periodic, ...] = (
              description="re-enqueue pending messages: lost enqueues, retries after back-off"),
     Periodic("jobs.notify.alert_delivery_failures", "*/10 * * * *", queue="notify",
              description="alert the ops group when failed messages pile up (once an hour)"),
-    Periodic("jobs.notify.send_daily_digest", "30 0 * * *", queue="notify",
+    Periodic("jobs.analytics.send_daily_digest", "30 0 * * *", queue="notify",
              description="daily digest to the ops group at 08:30 Asia/Shanghai (once a day)"),
-    Periodic("jobs.notify.remind_inspections_due", "0 1 * * *", queue="notify",
+    Periodic("jobs.inspection.remind_inspections_due", "0 1 * * *", queue="notify",
              description="inspection-due reminders to use units at 09:00 Asia/Shanghai (once a week each)"),
     Periodic("jobs.maintenance.sweep_lost_jobs", "*/5 * * * *",
              description="re-enqueue imports, one-code jobs, thumbnails and periodic reports still waiting "
