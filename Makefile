@@ -34,9 +34,11 @@ run: install
 services:
 	./.ci/ensure-services
 
-# The whole suite against PostgreSQL and Redis (started, or installed, as needed).
+# The layering contracts (.importlinter), then the whole suite against PostgreSQL and Redis
+# (started, or installed, as needed).
 test: install services
 	./.ci/ensure-packages test
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest tests -q
 
 bench: install services

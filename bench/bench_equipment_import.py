@@ -31,7 +31,7 @@ from flask_migrate import upgrade
 
 from bench.equipment_import_data import fill_template, ledger_rows, registered_usccs
 from core import tx
-from core.app import create_app
+from app import create_app
 from core.auth import Identity
 from core.config import Config
 from core.extensions import db

@@ -88,7 +88,7 @@ def migrate() -> None:
     """Bring the schema to head through the real app factory and Flask-Migrate."""
     import flask_migrate
 
-    from core.app import create_app
+    from app import create_app
     from core.extensions import db
     app = create_app(app_config())
     with app.app_context():

@@ -7,7 +7,7 @@ commit is the app's after-request hook.
 """
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 from bot import miniapp, wecom
 
@@ -16,3 +16,8 @@ blp.add_url_rule("/miniapp", "miniapp_verify", miniapp.verify_url, methods=["GET
 blp.add_url_rule("/miniapp", "miniapp_receive", miniapp.receive, methods=["POST"])
 blp.add_url_rule("/wecom", "wecom_verify", wecom.verify_url, methods=["GET"])
 blp.add_url_rule("/wecom", "wecom_receive", wecom.receive, methods=["POST"])
+
+
+def init_app(app: Flask) -> None:
+    """Register the bot's callbacks (`/bot/...`)."""
+    app.register_blueprint(blp)

@@ -13,9 +13,11 @@ from models.notify import SUGGESTION_STATUSES, OutboxMessage
 from models.orgs import UNIT_KINDS
 from qr import resolve
 from qr.codes import is_well_formed, normalize
+from services.analytics import digest
 from services.equipment import records
-from services.notify import digest, outbox, suggestions, tickets
+from services.notify import outbox, suggestions, tickets
 from services.orgs import units
+from services.orgs.accounts import OPS_ROBOT
 
 FIGURES = re.compile(r"^(今日|今日数据|今天|数据|日报)$")
 DEVICE = re.compile(r"^(查设备|设备)\s*[:：]?\s*(\S+)$")
@@ -80,7 +82,7 @@ def _device(raw: str) -> str:
         except AppError as error:
             return error.message
         return replies.device_card(card)
-    found = list(db.session.scalars(records.list_equipment_stmt(digest.OPS, q=raw).limit(3)))
+    found = list(db.session.scalars(records.list_equipment_stmt(OPS_ROBOT, q=raw).limit(3)))
     if not found:
         return f"未找到设备 {raw}。"
     return "\n\n".join(
@@ -89,7 +91,7 @@ def _device(raw: str) -> str:
 
 
 def _units(q: str) -> str:
-    found = list(db.session.scalars(units.list_units_stmt(digest.OPS, q=q).limit(5)))
+    found = list(db.session.scalars(units.list_units_stmt(OPS_ROBOT, q=q).limit(5)))
     if not found:
         return f"未找到单位 {q}。"
     return "\n\n".join(

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import importlib
 
+from flask import Flask
+
+from jobs.commands import register_commands
+
 # Every module with job functions. Loading them binds each kind of work of the registry
 # (`core.work`) to its job function, so `load()` runs when the app is created.
-JOB_MODULES = ("jobs.checks", "jobs.equipment", "jobs.maintenance", "jobs.notify", "jobs.onecode", "jobs.risk")
+JOB_MODULES = ("jobs.analytics", "jobs.checks", "jobs.equipment", "jobs.inspection", "jobs.maintenance",
+               "jobs.notify", "jobs.onecode", "jobs.risk")
 
 
 def load() -> None:
@@ -17,3 +22,10 @@ def load() -> None:
     missing = work.unbound()
     if missing:
         raise RuntimeError(f"kinds of work without a job function: {', '.join(k.name for k in missing)}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command-line entry points (`flask worker`, `flask cron`, ...) and bind every kind
+    of work (core.work) to its job function."""
+    register_commands(app)
+    load()

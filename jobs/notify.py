@@ -1,4 +1,4 @@
-"""Delivery of outbox messages, the sweep, and the ops group's periodic pushes (queue `notify`)."""
+"""Delivery of outbox messages, the sweep and the delivery alert (queue `notify`)."""
 from __future__ import annotations
 
 from core import tx
@@ -6,6 +6,7 @@ from core.redis import get_redis
 from core.timeutil import utcnow
 from jobs.maintenance import sweep_work
 from services import notify
+from services.notify import alerts
 from services.notify.outbox import DELIVERY_WORK
 
 
@@ -37,29 +38,8 @@ def sweep_outbox() -> int:
     return sweep_work([DELIVERY_WORK], grace_seconds=0)
 
 
-def _digest():
-    """`services.notify.digest`, imported late: it reads other domains, and delivery must not depend on them."""
-    from services.notify import digest
-
-    return digest
-
-
-def send_daily_digest() -> bool:
-    """Post the daily digest to the ops group; a second run the same day sends nothing."""
-    queued = _digest().queue_daily_digest() is not None
-    tx.commit()
-    return queued
-
-
 def alert_delivery_failures() -> bool:
     """Alert the ops group when failed messages pile up (at most once an hour)."""
-    queued = _digest().queue_failure_alert() is not None
+    queued = alerts.queue_failure_alert() is not None
     tx.commit()
     return queued
-
-
-def remind_inspections_due() -> int:
-    """Weekly reminders to use units with equipment overdue or due for inspection."""
-    count = _digest().queue_inspection_reminders()
-    tx.commit()
-    return count

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs import checks, maintenance, notify, risk
+from jobs import analytics, checks, inspection, maintenance, notify, risk
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,9 @@ SCHEDULE: tuple[Periodic, ...] = (
              description="re-enqueue pending messages: lost enqueues, retries after back-off"),
     Periodic(notify.alert_delivery_failures, "*/10 * * * *", queue="notify", timeout=60,
              description="alert the ops group when failed messages pile up (once an hour)"),
-    Periodic(notify.send_daily_digest, "30 0 * * *", queue="notify", timeout=300,
+    Periodic(analytics.send_daily_digest, "30 0 * * *", queue="notify", timeout=300,
              description="daily digest to the ops group at 08:30 Asia/Shanghai (once a day)"),
-    Periodic(notify.remind_inspections_due, "0 1 * * *", queue="notify", timeout=600,
+    Periodic(inspection.remind_inspections_due, "0 1 * * *", queue="notify", timeout=600,
              description="inspection-due reminders to use units at 09:00 Asia/Shanghai (once a week each)"),
     Periodic(maintenance.sweep_lost_jobs, "*/5 * * * *", timeout=120,
              description="re-enqueue every kind of work of the registry (core.work) still waiting after "

@@ -3,38 +3,29 @@ from __future__ import annotations
 
 from flask import Flask
 
-from core.api import Api
+from core.api import api
+from miniapp_api import audit, auth, clients, findings, health, inspection, me, notify, onecode, uploads
+from miniapp_api.checks import appointments as checks_appointments, compliance as checks_compliance
+from miniapp_api.checks import daily as checks_daily, reports as checks_reports
+from miniapp_api.equipment import applications as equipment_applications
+from miniapp_api.equipment import claims as equipment_claims, imports as equipment_imports
+from miniapp_api.equipment import records as equipment_records
+from miniapp_api.orgs import people, regions, units
+from miniapp_api.risk import handling as risk_handling, insights as risk_insights
+from miniapp_api.risk import points as risk_points, reports as risk_reports
+
+# Registered on `core.api.api` in this order (the OpenAPI document lists them so).
+BLUEPRINTS = tuple(module.blp for module in (
+    auth, me, regions, units, people, uploads, audit, equipment_records, onecode,
+    equipment_applications, equipment_claims, equipment_imports, notify)) + (notify.ops_blp,) + tuple(
+    module.blp for module in (
+        checks_appointments, checks_daily, findings, checks_reports, checks_compliance,
+        risk_points, risk_reports, risk_handling, risk_insights, inspection, clients))
 
 
-def register_blueprints(app: Flask, api: Api) -> None:
-    from miniapp_api import audit, auth, health, me, onecode, uploads
-    from miniapp_api.equipment import applications as equipment_applications
-    from miniapp_api.equipment import claims as equipment_claims, imports as equipment_imports
-    from miniapp_api.equipment import records as equipment_records
-    from miniapp_api.orgs import people, regions, units
-
+def init_app(app: Flask) -> None:
+    """Register the health check on the app and every API blueprint on `core.api.api`
+    (bound to `app` before this is called)."""
     app.register_blueprint(health.blp)
-    for module in (auth, me, regions, units, people, uploads, audit, equipment_records, onecode,
-                   equipment_applications, equipment_claims, equipment_imports):
-        api.register_blueprint(module.blp)
-    from miniapp_api import notify
-    api.register_blueprint(notify.blp)
-    api.register_blueprint(notify.ops_blp)
-    from miniapp_api import findings
-    from miniapp_api.checks import appointments as checks_appointments, daily as checks_daily
-    for module in (checks_appointments, checks_daily, findings):
-        api.register_blueprint(module.blp)
-    from miniapp_api.checks import compliance as checks_compliance, reports as checks_reports
-    for module in (checks_reports, checks_compliance):
-        api.register_blueprint(module.blp)
-    from miniapp_api.risk import points as risk_points, reports as risk_reports
-    for module in (risk_points, risk_reports):
-        api.register_blueprint(module.blp)
-    from miniapp_api.risk import handling as risk_handling
-    api.register_blueprint(risk_handling.blp)
-    from miniapp_api.risk import insights as risk_insights
-    api.register_blueprint(risk_insights.blp)
-    from miniapp_api import inspection
-    api.register_blueprint(inspection.blp)
-    from miniapp_api import clients
-    api.register_blueprint(clients.blp)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)

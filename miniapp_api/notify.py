@@ -13,7 +13,8 @@ from miniapp_api.schemas.notify import (FiguresSchema, MarkedSchema, MarkReadInp
                                         SuggestionSchema, SuggestionUpdateInput, TicketPageSchema, TicketQuery,
                                         TicketReplyInput, TicketSchema, UnreadCountSchema)
 from services import notify
-from services.notify import digest, subscriptions, suggestions, tickets
+from services.analytics import digest
+from services.notify import subscriptions, suggestions, tickets
 
 blp = Blueprint("notify", __name__, url_prefix="/api/v1/me", description="站内消息与订阅消息授权")
 ops_blp = Blueprint("notify_ops", __name__, url_prefix="/api/v1/ops", description="运维：工单、建议、消息")

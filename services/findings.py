@@ -11,6 +11,7 @@ Hazard escalation (Order 74, the use-unit chapters, e.g. art. 70 for elevators):
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,7 +28,6 @@ from core.timeutil import business_today, utcnow
 from models.equipment import Equipment
 from models.findings import SEVERITIES, Finding
 from services import notify
-from services.checks import appointments
 from services.orgs import people
 
 STOPPING_SEVERITIES = frozenset({"serious", "major"})
@@ -72,23 +72,24 @@ def require_unit_files(unit_id: int, file_ids: list[str], field: str) -> list[st
     return ids
 
 
-def directors_for(unit_id: int, kind_code: str | None) -> list[int]:
-    """The 安全总监(s) to tell: those appointed for the kind, else every 安全总监 of the unit."""
-    appointed = appointments.appointed_person_ids(unit_id, "safety_director", kind_code)
-    if appointed:
-        return appointed
+def unit_directors(unit_id: int) -> list[int]:
+    """Every active 安全总监 of the unit: who is told of a serious finding when the source domain
+    names no one appointed for the device."""
     return people.ids_with_roles(unit_id, "safety_director")
 
 
 def open_finding(identity: Identity, equipment: Equipment, *, source_type: str, source_id: int, severity: str,
                  description: str, item_key: str | None = None, photo_ids: list[str] | None = None,
                  immediate_action: str | None = None, deadline: date | None = None,
-                 today: date | None = None) -> Finding:
+                 today: date | None = None, directors: Sequence[int] = ()) -> Finding:
     """Open a finding on a device; a serious one stops it at once and tells the 安全总监 (Order 74).
 
     A general finding needs `immediate_action` (fixed / maintenance_notified); its deadline
     defaults to FINDING_GENERAL_DEADLINE_DAYS. Raises InvalidInput. Queues
-    `serious_finding_opened` to the directors (outbox) for a serious one.
+    `serious_finding_opened` (outbox) for a serious one to `directors`: the 安全总监(s) the source
+    domain knows are responsible for the device (the daily check: those appointed for its kind);
+    when it names none, to every 安全总监 of the unit. The source passes them in because
+    findings sits below the domains that find problems and cannot ask them.
     """
     if severity not in SEVERITIES:
         raise InvalidInput.field("severity", "隐患等级应为一般或严重。", code="severity_invalid")
@@ -111,7 +112,7 @@ def open_finding(identity: Identity, equipment: Equipment, *, source_type: str, 
     db.session.flush()
     audit.record(identity.audit_context(), "finding.open", "finding", finding.id, None, snapshot(finding))
     if severity in STOPPING_SEVERITIES:
-        _stop(identity, equipment, finding)
+        _stop(identity, equipment, finding, directors)
     return finding
 
 
@@ -121,8 +122,8 @@ def _lock(equipment_id: int) -> Equipment:
                               .with_for_update(of=Equipment).execution_options(populate_existing=True)).one()
 
 
-def _stop(identity: Identity, equipment: Equipment, finding: Finding) -> None:
-    """Stop the device for the hazard and tell its unit's 安全总监(s)."""
+def _stop(identity: Identity, equipment: Equipment, finding: Finding, directors: Sequence[int]) -> None:
+    """Stop the device for the hazard and tell `directors` (else its unit's 安全总监s)."""
     equipment = _lock(equipment.id)
     if not equipment.hazard_stopped:
         equipment.hazard_stopped = True
@@ -130,7 +131,7 @@ def _stop(identity: Identity, equipment: Equipment, finding: Finding) -> None:
         audit.record(identity.audit_context(), "equipment.hazard_stop", "equipment", equipment.id,
                      {"hazard_stopped": False}, {"hazard_stopped": True, "finding_id": finding.id})
     place = equipment.address or equipment.equipment_code or f"设备 {equipment.id}"
-    for person_id in directors_for(equipment.use_unit_id, equipment.catalogue.kind_code):
+    for person_id in directors or unit_directors(equipment.use_unit_id):
         notify.queue_message(
             person_id, "serious_finding_opened", "发现严重事故隐患，设备已停用",
             f"{place}：{finding.description}。设备已立即停止使用，请安全总监分析处置并在消除隐患后恢复。",

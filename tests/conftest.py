@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 from redis import Redis
 from sqlalchemy import orm
 
-from core.app import create_app
+from app import create_app
 from core.config import Config
 from core.extensions import db
 from fake_wechat import FakeWeChatServer

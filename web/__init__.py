@@ -1,12 +1,17 @@
 """Server-rendered pages: the public scan page (what a phone camera opens)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Flask, Response, current_app, render_template
 
 from core.errors import AppError
 from qr import resolve
 
 blp = Blueprint("public", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register the server-rendered pages."""
+    app.register_blueprint(blp)
 
 
 @blp.get("/c/<string:code>")

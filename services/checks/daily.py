@@ -35,7 +35,7 @@ from models.equipment import CatalogueEntry, Equipment
 from models.onecode import EquipmentCode
 from qr import resolve
 from services import findings
-from services.checks import checklists
+from services.checks import appointments, checklists
 from services.checks.scope import covered_clause, is_covered
 
 CHECKER_ROLES = ("safety_officer", "safety_director")
@@ -188,13 +188,18 @@ def submit(identity: Identity, data: dict, now: datetime | None = None) -> Daily
         raise _exists(check_on(equipment.id, day))
     audit.record(identity.audit_context(), "daily_check.create", "daily_check", check.id, None, snapshot(check))
     answers = {a["item_key"]: a for a in data["answers"]}
+    # Who hears of a serious finding: the 安全总监(s) appointed for the device's kind.
+    serious = any(answers[r["key"]].get("severity") in findings.STOPPING_SEVERITIES for r in abnormal)
+    directors = appointments.appointed_person_ids(equipment.use_unit_id, "safety_director",
+                                                  equipment.catalogue.kind_code, day) if serious else []
     for result in abnormal:
         answer = answers[result["key"]]
         description = f"{result['text']}：{result['note']}" if result.get("note") else result["text"]
         finding = findings.open_finding(
             identity, equipment, source_type="daily_check", source_id=check.id, severity=answer.get("severity"),
             description=description, item_key=result["key"], photo_ids=result["photo_ids"],
-            immediate_action=answer.get("immediate_action"), deadline=answer.get("deadline"), today=day)
+            immediate_action=answer.get("immediate_action"), deadline=answer.get("deadline"), today=day,
+            directors=directors)
         result["severity"], result["finding_id"] = finding.severity, finding.id
     if abnormal:
         flag_modified(check, "results")  # the item dicts changed in place

@@ -153,6 +153,11 @@ def _region_codes(person: Person) -> frozenset[str] | None:
     return codes
 
 
+# The province-wide identity periodic jobs and the ops bot read other domains' list
+# statements with (the ops digest, inspection-due reminders, the bot's look-ups).
+OPS_ROBOT = Identity(person_id=0, name="运维机器人", roles=frozenset({"ops"}), region_codes=None, client="job")
+
+
 def identity_for(person: Person, client: str, ip: str | None = None, session_id: str | None = None) -> Identity:
     """The Identity a person acts with (a request's, or a CLI or demo script's)."""
     unit = person.unit

@@ -2,12 +2,12 @@
 per device per Asia/Shanghai day, zero-risk days recorded, a serious hazard stops the device."""
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from core.audit import AuditEntry
 from core.extensions import db
 from core.timeutil import business_today
-from models.checks import DailyCheck
+from models.checks import Appointment, DailyCheck
 from models.equipment import Equipment
 from models.findings import Finding
 from models.notify import OutboxMessage
@@ -227,6 +227,30 @@ def test_a_serious_hazard_stops_the_device_turns_its_code_red_and_tells_the_dire
     # The other elevators are not touched.
     assert client.get(f"/api/v1/scan/{mall['second_code']}").json["card"]["status_colour"] == "green"
 
+
+
+def _serious_hazard_told(client, mall) -> list[int]:
+    keys = checklist_keys(client, mall["officer_headers"])
+    response = submit(client, mall["officer_headers"], mall["elevator"].id, answers(keys, **{keys[2]: {
+        "severity": "serious", "note": "制动器异响，轿厢溜车"}}))
+    assert response.status_code == 201, response.json
+    return sorted(db.session.scalars(select(OutboxMessage.recipient_person_id).where(
+        OutboxMessage.template == "serious_finding_opened", OutboxMessage.channel == "inbox")))
+
+
+def test_a_serious_hazard_is_told_to_the_director_appointed_for_the_kind_not_to_other_directors(
+        client, mall, make_person):
+    boilers = make_person(mall["unit"], "safety_director", name="安全总监乙")
+    db.session.add(Appointment(unit_id=mall["unit"].id, person_id=boilers.id, role="safety_director",
+                               kind_code="1000", start_date=business_today() - timedelta(days=30)))
+    db.session.flush()
+    assert _serious_hazard_told(client, mall) == [mall["director"].id]
+
+
+def test_with_no_director_appointed_for_the_kind_every_director_of_the_unit_is_told(client, mall, make_person):
+    db.session.execute(delete(Appointment).where(Appointment.person_id == mall["director"].id))
+    other = make_person(mall["unit"], "safety_director", name="安全总监丙")
+    assert _serious_hazard_told(client, mall) == sorted([mall["director"].id, other.id])
 
 # -- the officer's day ---------------------------------------------------------------------------
 

@@ -1,4 +1,10 @@
-"""The app factory: dull on purpose. No database, Redis or WeChat call happens here."""
+"""Request plumbing every app gets, whatever its blueprints: no cookie session, URL ids that
+fit a database INTEGER, the one commit point of a request and a constraint refusal as 409.
+
+`init_app(app)` installs it; `app.create_app` calls it before any blueprint is registered
+(the `int` converter must be in place when the routes are added). Nothing here knows a
+domain or an entry point: core imports nothing above it.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,52 +16,21 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from core import tx
-from core.api import api
-from core.config import Config
-from core.errors import error_response, register_error_handlers
-from core.extensions import db, migrate
+from core.errors import error_response
+from core.extensions import db
 from core.idempotency import replay_current
 
 log = logging.getLogger(__name__)
 
 
-def create_app(config: Config | None = None) -> Flask:
-    app = Flask(__name__, static_folder=None)
+def init_app(app: Flask) -> None:
+    """Install the plumbing on `app`; no database or Redis call."""
     app.url_map.converters["int"] = DatabaseInt
-    app.config.from_object(config or Config())
-    app.json.ensure_ascii = False
     app.session_interface = NoCookieSession()
-
-    db.init_app(app)
-    import models  # noqa: F401  (every model registered before migrations look)
-    migrate.init_app(app, db, directory=str(_migrations_dir()))
-    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearer": {"type": "http", "scheme": "bearer"}}}})
-    register_error_handlers(app)
-
-    from core.auth import set_identity_loader
-    from services.orgs.accounts import load_identity
-    set_identity_loader(load_identity)
-
-    from miniapp_api import register_blueprints
-    register_blueprints(app, api)
-    import web
-    app.register_blueprint(web.blp)
-    import bot
-    app.register_blueprint(bot.blp)
-    import integration_api
-    integration_api.init_app(app)
-
-    from jobs.commands import register_commands
-    register_commands(app)
-    import jobs
-    jobs.load()  # binds every kind of work (core.work) to its job function
-
     app.after_request(_commit_or_rollback)
     app.register_error_handler(IntegrityError, _conflict)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
-    return app
 
 
 class NoCookieSession(SessionInterface):
@@ -76,11 +51,6 @@ class DatabaseInt(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
-
-
-def _migrations_dir():
-    from core.config import ROOT
-    return ROOT / "migrations"
 
 
 def _commit_or_rollback(response: Response) -> Response:
