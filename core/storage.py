@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app, has_app_context
-from sqlalchemy import DateTime, Integer, String, event
+from sqlalchemy import Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.columns import UTCDateTime
 from core.errors import AppError, InvalidInput
 from core.extensions import db
 from core.timeutil import utcnow
@@ -43,7 +44,7 @@ class StoredFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     owner_person_id: Mapped[int | None] = mapped_column(Integer, index=True)
     owner_unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 @dataclass(frozen=True)
