@@ -18,8 +18,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import check_signature
 
 from bot import replies
-from bot.security import (MAX_BODY_BYTES, PushRejected, check_fresh, claim_nonce, release_nonce,
-                          require_configured, verified)
+from bot.security import (PushRejected, check_fresh, claim_nonce, read_body, release_nonce, require_configured,
+                          verified)
 from bot.user_commands import Conversation
 from core.errors import InvalidInput
 from services import notify
@@ -46,8 +46,7 @@ def _decrypt() -> dict:
     args = request.args
     timestamp, nonce = args.get("timestamp"), args.get("nonce")
     check_fresh(timestamp, nonce)
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise PushRejected("消息过大。", code="push_too_large", status=413)
+    read_body()
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("Encrypt"), str):
         raise PushRejected("仅接受安全模式（加密）的 JSON 推送。", code="push_not_encrypted", status=400)

@@ -11,8 +11,9 @@ import threading
 import time
 from typing import Callable, TypeVar
 
-from flask import current_app
+from flask import current_app, request
 from redis.exceptions import RedisError
+from werkzeug.exceptions import RequestEntityTooLarge
 from wechatpy.exceptions import InvalidSignatureException
 
 from core.errors import AppError, ServiceUnavailable
@@ -53,15 +54,36 @@ def require_configured(token_key: str) -> None:
 
 
 def check_fresh(timestamp: str | None, nonce: str | None) -> None:
-    """Refuse a missing, malformed or stale timestamp, and a missing nonce (403)."""
+    """Refuse a missing or stale timestamp and a missing nonce (403), a malformed timestamp (400)."""
     if not timestamp or not nonce or len(nonce) > 64:
         raise PushRejected("缺少签名参数。", code="push_params_missing")
+    # Seconds since 1970 have 10 digits until 2286; a longer number cannot be compared with a
+    # float clock (OverflowError) and is no timestamp WeChat sends.
+    if len(timestamp) > 12:
+        raise PushRejected("时间戳无效。", code="push_timestamp_invalid", status=400)
     try:
         sent = int(timestamp)
     except ValueError:
-        raise PushRejected("时间戳无效。", code="push_timestamp_invalid") from None
+        raise PushRejected("时间戳无效。", code="push_timestamp_invalid", status=400) from None
     if abs(time.time() - sent) > current_app.config["BOT_PUSH_MAX_AGE_SECONDS"]:
         raise PushRejected("推送消息已过期。", code="push_stale")
+
+
+def read_body() -> bytes:
+    """The request body, read through a stream that stops after MAX_BODY_BYTES (413 beyond it).
+
+    The limit is on the bytes read, not on the Content-Length header, so a chunked body
+    (no Content-Length) cannot slip past it. Werkzeug's limited stream stops quietly at
+    its limit, so it is set one byte higher: reading that byte means the body is too large.
+    The body is cached for `request.get_json`."""
+    request.max_content_length = MAX_BODY_BYTES + 1
+    try:
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge:  # a Content-Length header over the limit
+        body = None
+    if body is None or len(body) > MAX_BODY_BYTES:
+        raise PushRejected("消息过大。", code="push_too_large", status=413)
+    return body
 
 
 def claim_nonce(channel: str, nonce: str) -> str:

@@ -13,7 +13,7 @@ from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot import ops_commands
-from bot.security import (MAX_BODY_BYTES, PushRejected, check_fresh, claim_nonce, release_nonce,
+from bot.security import (PushRejected, check_fresh, claim_nonce, read_body, release_nonce,
                           require_configured, verified)
 from services import notify
 
@@ -40,10 +40,9 @@ def receive() -> Response:
     args = request.args
     timestamp, nonce = args.get("timestamp"), args.get("nonce")
     check_fresh(timestamp, nonce)
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise PushRejected("消息过大。", code="push_too_large", status=413)
+    body = read_body().decode("utf-8", "replace")
     crypto = _crypto()
-    xml = verified(lambda: crypto.decrypt_message(request.get_data(as_text=True), args.get("msg_signature", ""),
+    xml = verified(lambda: crypto.decrypt_message(body, args.get("msg_signature", ""),
                                                   timestamp, nonce))
     message = verified(lambda: parse_message(xml))
     nonce_key = claim_nonce("wecom", nonce)

@@ -1,6 +1,8 @@
 """The flask-smorest Api, with the platform's error envelope instead of its own."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields
 
@@ -13,8 +15,26 @@ class ErrorSchema(Schema):
     details = fields.Dict(metadata={"description": "补充信息；校验错误时 fields 按字段列出"})
 
 
+def decimal_bounds_as_numbers(converter, field, ret, **kwargs) -> dict:
+    """apispec writes a Range validator's bounds through the field itself, so a Decimal field
+    (`as_string=True`, or Flask's JSON encoder for a Decimal) documents `"maximum": "90.000000"`:
+    a string where OpenAPI requires a number. Write the bounds as JSON numbers."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    numbers = {}
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if isinstance(ret.get(key), (str, Decimal)):
+            value = Decimal(ret[key])
+            numbers[key] = int(value) if value == value.to_integral_value() else float(value)
+    return numbers
+
+
 class Api(SmorestApi):
     ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, **kwargs):
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(decimal_bounds_as_numbers)
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterator
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, select, text
+from sqlalchemy import BigInteger, Integer, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.columns import JSONType
+from core.columns import JSONType, UTCDateTime
 from core.extensions import db
 from core.timeutil import as_utc, utcnow
 
@@ -29,7 +29,7 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     actor_person_id: Mapped[int | None] = mapped_column(Integer)
     actor_unit_id: Mapped[int | None] = mapped_column(Integer)
     # A machine caller (integration_api): the api_clients row it acted as.

@@ -1,9 +1,12 @@
 """Column helpers shared by every model."""
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer, JSON, String, Text
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,10 +16,33 @@ from core.timeutil import utcnow
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+class UTCDateTime(TypeDecorator):
+    """A moment in time, stored in UTC and always read back with its zone.
+
+    PostgreSQL's `timestamptz` keeps the zone; SQLite (the quick start) stores `DateTime(timezone=True)`
+    as text without one and returns naive datetimes, which the API would print without an offset.
+    Values are converted to UTC when written and naive ones read back are UTC. The column is still
+    `DateTime(timezone=True)` in the database, so this needs no migration.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )
 
 
@@ -29,7 +55,7 @@ class StepColumns:
     to_status: Mapped[str] = mapped_column(String(16), nullable=False)
     actor_person_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class ExternalIdColumns:
@@ -45,8 +71,5 @@ class ExternalIdColumns:
 
 def content_hash(data: dict) -> str:
     """A stable hash of a record's content (keys sorted), to tell a resend from a change."""
-    import hashlib
-    import json
-
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(body.encode()).hexdigest()

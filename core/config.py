@@ -83,6 +83,9 @@ class Config:
         self.UPLOAD_DIR = _env("UPLOAD_DIR", str(ROOT / "var" / "uploads"))
         self.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
         self.MAX_CONTENT_LENGTH = self.UPLOAD_MAX_BYTES + 1024 * 1024
+        # An image is decoded whole at upload; beyond this many pixels it is refused (a "PNG bomb"
+        # of a few KB can expand to gigabytes). 50 M pixels is well above a phone camera's photo.
+        self.IMAGE_MAX_PIXELS = _int("IMAGE_MAX_PIXELS", 50_000_000)
 
         # Pagination.
         self.PAGE_SIZE_DEFAULT = _int("PAGE_SIZE_DEFAULT", 20)

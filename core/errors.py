@@ -139,6 +139,25 @@ def handle_data_error(error: DataError):
     return error_response("invalid_value", "提交的数据包含无法处理的值（如超出范围的数字或不可见字符）。", 400)
 
 
+def _raised_while_decoding_json(error: BaseException) -> bool:
+    """Whether the error came out of the standard library's JSON decoder (webargs and Flask both use it)."""
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+        if filename.endswith("/json/decoder.py") or filename.endswith("/json/__init__.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def handle_recursion_error(error: RecursionError):
+    """A JSON body nested deeper than the decoder can follow (thousands of brackets) is the
+    client's malformed input: a 400 like any unparseable body. Any other RecursionError is a bug."""
+    if _raised_while_decoding_json(error):
+        return error_response("malformed_json", "请求体不是有效的 JSON（嵌套层数过多）。", 400)
+    return handle_unexpected(error)
+
+
 def handle_unexpected(error: Exception):
     log.exception("unhandled error")
     code, message = HTTP_CODES[500]
@@ -149,4 +168,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(RecursionError, handle_recursion_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 
 from flask import Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import tx
 from core.auth import current_identity
+from core.columns import UTCDateTime
 from core.errors import InvalidInput
 from core.extensions import db
 from core.timeutil import utcnow
@@ -38,7 +39,7 @@ class IdempotencyRecord(db.Model):
     status_code: Mapped[int] = mapped_column(Integer, nullable=False)
     content_type: Mapped[str | None] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False,
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False,
                                                  index=True)
 
 

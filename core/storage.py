@@ -1,7 +1,9 @@
 """Uploaded files behind a small storage interface (a local directory by default).
 
 A file is checked by its first bytes, not by the name or the type the client
-claims, and by size; then stored under a random key. The `stored_files` row
+claims, and by size; an image (JPEG, PNG) must also decode whole within IMAGE_MAX_PIXELS
+(`check_image`), so a program behind an image's magic bytes, a truncated picture or a
+decompression bomb is refused at upload. Then it is stored under a random key. The `stored_files` row
 records who uploaded it and its checksum.
 
 Files follow the transaction of their rows: a file written (`put`) in a transaction that
@@ -12,18 +14,22 @@ that dropped its row has happened.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import secrets
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app, has_app_context
-from sqlalchemy import DateTime, Integer, String, event
+from PIL import Image
+from sqlalchemy import Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.columns import UTCDateTime
 from core.errors import AppError, InvalidInput
 from core.extensions import db
 from core.timeutil import utcnow
@@ -43,7 +49,7 @@ class StoredFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     owner_person_id: Mapped[int | None] = mapped_column(Integer, index=True)
     owner_unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ FILE_KINDS = (
     FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",), b"PK\x03\x04"),
     FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",), b"PK\x03\x04"),
 )
+
+
+IMAGE_TYPES = ("image/jpeg", "image/png")
 
 
 class TooLarge(AppError):
@@ -175,6 +184,40 @@ def detect_kind(filename: str, head: bytes) -> FileKind:
                        code="file_type_not_allowed", details={"fields": {"file": ["文件类型不支持。"]}})
 
 
+def check_image(data: bytes, *, field: str = "file", name: str = "图片", invalid_code: str = "image_invalid") -> None:
+    """Decode the whole image within IMAGE_MAX_PIXELS, or refuse it (422 on `field`).
+
+    The first bytes say only what a file claims to be: an .exe behind JPEG magic bytes, a truncated
+    JPEG or a 30000×30000 PNG "bomb" pass them. Decoding every pixel is the one check that holds;
+    the size in pixels is checked before decoding, so a bomb never expands in memory.
+    Raises InvalidInput `image_too_large` or `invalid_code` (`image_invalid`).
+    """
+    limit = int(current_app.config["IMAGE_MAX_PIXELS"])
+    too_large = InvalidInput.field(field, f"{name}尺寸过大（超过 {limit // 1_000_000} 百万像素），请缩小后重新上传。",
+                                   code="image_too_large")
+    invalid = InvalidInput.field(field, f"{name}已损坏或不是有效的图片，请重新拍摄或上传。", code=invalid_code)
+    with warnings.catch_warnings():
+        # Pillow's own bomb limit warns below twice its size: refuse, never just warn.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > limit:
+                    raise too_large
+                image.load()
+        except InvalidInput:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise too_large from None
+        except Exception:  # Pillow raises OSError, SyntaxError, ValueError, EOFError, struct.error ... on bad data
+            raise invalid from None
+
+
+def read_bytes(row: StoredFile) -> bytes:
+    """A stored file's bytes."""
+    with get_storage().open(row.storage_key) as stream:
+        return stream.read()
+
+
 def store_upload(stream: BinaryIO, filename: str, owner_person_id: int | None,
                  owner_unit_id: int | None, max_bytes: int | None = None) -> StoredFile:
     """Check and store one uploaded file; the row is added to the session (no commit)."""
@@ -185,6 +228,8 @@ def store_upload(stream: BinaryIO, filename: str, owner_person_id: int | None,
     if not data:
         raise InvalidInput("文件为空。", code="file_empty", details={"fields": {"file": ["文件为空。"]}})
     kind = detect_kind(filename, data[:16])
+    if kind.content_type in IMAGE_TYPES:
+        check_image(data)
     file_id = secrets.token_hex(16)
     key = secrets.token_hex(24)
     put(key, data)

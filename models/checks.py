@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import JSONType, TimestampMixin
+from core.columns import JSONType, TimestampMixin, UTCDateTime
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
@@ -41,7 +41,7 @@ class Appointment(db.Model):
     start_date: Mapped[date] = mapped_column(Date, nullable=False)
     end_date: Mapped[date | None] = mapped_column(Date)
     appointed_by_person_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     person: Mapped[Person] = relationship()
 
@@ -72,8 +72,8 @@ class DailyCheck(ScopedByColumns, db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
     officer_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), nullable=False, index=True)
     check_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     checklist_id: Mapped[int | None] = mapped_column(ForeignKey("checklists.id"))
     results: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     abnormal_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -98,7 +98,7 @@ class WeeklyReport(ScopedByColumns, TimestampMixin, db.Model):
     figures: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     analysis: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class MonthlyMinutes(ScopedByColumns, TimestampMixin, db.Model):
@@ -120,4 +120,4 @@ class MonthlyMinutes(ScopedByColumns, TimestampMixin, db.Model):
     next_month_tasks: Mapped[str | None] = mapped_column(Text)
     principal_person_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
+from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import JSONType, StepColumns, TimestampMixin
+from core.columns import JSONType, StepColumns, TimestampMixin, UTCDateTime
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from models.orgs import Region, Unit
@@ -164,10 +164,10 @@ class Application(ScopedByColumns, TimestampMixin, db.Model):
     decision_note: Mapped[str | None] = mapped_column(Text)  # the office's reason
     late_days: Mapped[int | None] = mapped_column(Integer)  # past a 30-day time limit by this much
     certificate_no: Mapped[str | None] = mapped_column(String(32))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_date: Mapped[date | None] = mapped_column(Date)  # the office's turnaround
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_person_id: Mapped[int | None] = mapped_column(Integer)
     decided_by_person_id: Mapped[int | None] = mapped_column(Integer)
 
@@ -236,7 +236,7 @@ class EquipmentClaim(ScopedByColumns, TimestampMixin, db.Model):
     decision_note: Mapped[str | None] = mapped_column(Text)
     created_by_person_id: Mapped[int | None] = mapped_column(Integer)
     decided_by_person_id: Mapped[int | None] = mapped_column(Integer)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     equipment: Mapped[Equipment] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -266,4 +266,4 @@ class EquipmentImport(ScopedByColumns, TimestampMixin, db.Model):
     errors: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     summary: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     created_by_person_id: Mapped[int | None] = mapped_column(Integer)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import JSONType, TimestampMixin
+from core.columns import JSONType, TimestampMixin, UTCDateTime
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from models.equipment import Equipment
@@ -35,7 +35,7 @@ class Finding(ScopedByColumns, TimestampMixin, db.Model):
     immediate_action: Mapped[str | None] = mapped_column(String(24))
     reported_by_person_id: Mapped[int | None] = mapped_column(Integer)
     closed_by_person_id: Mapped[int | None] = mapped_column(Integer)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closing_note: Mapped[str | None] = mapped_column(Text)
     closing_evidence_ids: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
 

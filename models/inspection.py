@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, or_, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, or_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import StepColumns, TimestampMixin
+from core.columns import StepColumns, TimestampMixin, UTCDateTime
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
@@ -57,8 +57,8 @@ class InspectionApplication(ScopedByColumns, TimestampMixin, db.Model):
     contact_phone: Mapped[str] = mapped_column(String(32), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)  # the applicant's
     decision_note: Mapped[str | None] = mapped_column(Text)  # the agency's (a refusal's reason)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_person_id: Mapped[int | None] = mapped_column(Integer)
     decided_by_person_id: Mapped[int | None] = mapped_column(Integer)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import TimestampMixin
+from core.columns import TimestampMixin, UTCDateTime
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
@@ -29,9 +29,9 @@ class EquipmentCode(db.Model):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"), nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     created_by_person_id: Mapped[int | None] = mapped_column(Integer)
-    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     voided_by_person_id: Mapped[int | None] = mapped_column(Integer)
     void_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -63,4 +63,4 @@ class CodeJob(ScopedByColumns, TimestampMixin, db.Model):
     processed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_files.id"))
     error: Mapped[str | None] = mapped_column(Text)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

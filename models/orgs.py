@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, select, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import JSONType, TimestampMixin
+from core.columns import JSONType, TimestampMixin, UTCDateTime
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
@@ -98,7 +98,7 @@ class Region(db.Model):
     office_address: Mapped[str | None] = mapped_column(String(256))
     office_phone: Mapped[str | None] = mapped_column(String(64))
     office_hours: Mapped[str | None] = mapped_column(String(128))
-    office_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    office_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def supervision_level(self) -> str:
@@ -128,10 +128,10 @@ class Unit(ScopedByColumns, TimestampMixin, db.Model):
     licence_no: Mapped[str | None] = mapped_column(String(64))
     licence_expiry: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending", index=True)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_note: Mapped[str | None] = mapped_column(Text)
     reviewed_by_person_id: Mapped[int | None] = mapped_column(Integer)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     control_level: Mapped[str | None] = mapped_column(String(8))
 
     region: Mapped[Region] = relationship(lazy="joined")
@@ -206,8 +206,8 @@ class Account(TimestampMixin, db.Model):
     openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     unionid: Mapped[str | None] = mapped_column(String(64))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     person: Mapped[Person] = relationship()
 
@@ -220,9 +220,9 @@ class AuthSession(db.Model):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), nullable=False, index=True)
     client: Mapped[str] = mapped_column(String(16), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ip: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -234,9 +234,9 @@ class Invitation(db.Model):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), nullable=False, index=True)
     issued_by_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class WeChatSession(db.Model):
@@ -247,5 +247,5 @@ class WeChatSession(db.Model):
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
     session_key: Mapped[str] = mapped_column(String(64), nullable=False)
     unionid: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
                                                  nullable=False)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
                         text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.columns import JSONType, TimestampMixin
+from core.columns import JSONType, TimestampMixin, UTCDateTime
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
@@ -102,15 +102,15 @@ class RiskReport(ScopedByColumns, TimestampMixin, db.Model):
     level: Mapped[str] = mapped_column(String(16), nullable=False, default="county", index=True)
     holder_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False, index=True)
     deadline: Mapped[date | None] = mapped_column(Date, index=True)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closing_note: Mapped[str | None] = mapped_column(Text)  # the measures taken
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("risk_reports.id"))
 
     # Inside the unit: the (quality) safety director records what the unit did.
     unit_action: Mapped[str | None] = mapped_column(Text)
     unit_action_by_person_id: Mapped[int | None] = mapped_column(Integer)
-    unit_action_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unit_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # The province's assessment, consolidated from the experts' opinions.
     classification: Mapped[str | None] = mapped_column(String(64))
@@ -140,7 +140,7 @@ class RiskReportEvent(db.Model):
     actor_person_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)  # e.g. the consulted agency
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class ExpertAssignment(TimestampMixin, db.Model):
@@ -156,7 +156,7 @@ class ExpertAssignment(TimestampMixin, db.Model):
     classification: Mapped[str | None] = mapped_column(String(64))
     risk_level: Mapped[str | None] = mapped_column(String(16))
     opinion: Mapped[str | None] = mapped_column(Text)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ReportRating(TimestampMixin, db.Model):
@@ -185,7 +185,7 @@ class TypicalCase(TimestampMixin, db.Model):
     lessons: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")  # draft / published
     written_by_person_id: Mapped[int | None] = mapped_column(Integer)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class PeriodicRiskReport(TimestampMixin, db.Model):
@@ -203,4 +203,4 @@ class PeriodicRiskReport(TimestampMixin, db.Model):
     pdf_file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_files.id"))
     xlsx_file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_files.id"))
     error: Mapped[str | None] = mapped_column(Text)
-    generated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

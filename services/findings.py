@@ -23,7 +23,7 @@ from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
 from core.scoping import scoped
-from core.storage import StoredFile
+from core.storage import IMAGE_TYPES, StoredFile, check_image, read_bytes
 from core.timeutil import business_today, utcnow
 from models.equipment import Equipment
 from models.findings import SEVERITIES, Finding
@@ -59,16 +59,30 @@ def default_deadline(today: date) -> date:
     return today + timedelta(days=current_app.config["FINDING_GENERAL_DEADLINE_DAYS"])
 
 
-def require_unit_files(unit_id: int, file_ids: list[str], field: str) -> list[str]:
-    """Uploaded files (photos, evidence) must be the unit's own uploads."""
+def require_unit_files(unit_id: int, file_ids: list[str], field: str, *, photos: bool = False) -> list[str]:
+    """Uploaded files (photos, evidence) must be the unit's own uploads; at most MAX_FILES.
+
+    Photos must be JPEG or PNG (`photos=True`); every image, photo or evidence, must decode whole
+    within IMAGE_MAX_PIXELS (`core.storage.check_image`, as a risk report's photos), so a file
+    stored before uploads were decoded cannot stand as a photo or as evidence.
+    Raises InvalidInput (422) on `field`: `too_many_files`, `file_invalid`, `photo_type_not_allowed`,
+    `image_invalid`, `image_too_large`.
+    """
     ids = list(dict.fromkeys(file_ids or []))
     if len(ids) > MAX_FILES:
         raise InvalidInput.field(field, f"最多上传 {MAX_FILES} 个文件。", code="too_many_files")
-    if ids:
-        found = set(db.session.scalars(select(StoredFile.id).where(StoredFile.id.in_(ids),
-                                                                   StoredFile.owner_unit_id == unit_id)))
-        if len(found) != len(ids):
-            raise InvalidInput.field(field, "文件不存在或不属于本单位，请重新上传。", code="file_invalid")
+    if not ids:
+        return ids
+    rows = list(db.session.scalars(select(StoredFile).where(StoredFile.id.in_(ids),
+                                                            StoredFile.owner_unit_id == unit_id)))
+    if len(rows) != len(ids):
+        raise InvalidInput.field(field, "文件不存在或不属于本单位，请重新上传。", code="file_invalid")
+    for row in rows:
+        if photos and row.content_type not in IMAGE_TYPES:
+            raise InvalidInput.field(field, f"「{row.filename}」不是照片，照片只接受 JPG、PNG。",
+                                     code="photo_type_not_allowed")
+        if row.content_type in IMAGE_TYPES:
+            check_image(read_bytes(row), field=field, name=f"图片「{row.filename}」")
     return ids
 
 

@@ -130,8 +130,15 @@ class UnitSchema(UnitSummarySchema):
     updated_at = fields.DateTime()
 
 
+class IdentityWarningSchema(OutputSchema):
+    code = fields.String()
+    message = fields.String()
+
+
 class UnitDetailSchema(UnitSchema):
     completeness = fields.Method("get_completeness")
+    warnings = fields.Function(lambda unit: IdentityWarningSchema(many=True).dump(units.identity_warnings(unit)),
+                               metadata={"description": "不影响提交的提示，如统一社会信用代码内的组织机构代码未通过 GB 11714 校验"})
 
     def get_completeness(self, unit):
         return CompletenessSchema().dump(units.completeness(unit))

@@ -150,7 +150,7 @@ def _results(checklist: Checklist, answers: list[dict], unit_id: int) -> list[di
     results = []
     for key, text in items.items():
         answer = by_key[key]
-        photos = findings.require_unit_files(unit_id, answer.get("photo_ids") or [], "answers")
+        photos = findings.require_unit_files(unit_id, answer.get("photo_ids") or [], "answers", photos=True)
         results.append({"key": key, "text": text, "result": answer["result"], "note": answer.get("note"),
                         "photo_ids": photos})
     return results

@@ -217,13 +217,14 @@ def _reports() -> int:
               "按月抽查日管控记录与现场的一致性；对集中补签的单位约谈安全总监并跟踪整改。") \
         .step(8, 11, assessment.send_measures, "demo-province", "请雁塔区局先行试点。")
 
-    # Closed at the county, rated.
+    # Closed at the county, rated by the risk centre's ops (they see the whole province; the expert,
+    # never assigned to it, does not).
     sign = _Story("demo-reporter2", {
         "area": "use", "kind": "suggestion", "title": "建议在电梯轿厢内张贴 96333 救援电话",
         "catalogue_code": "3110", "suggested_level": "general",
         "body": "部分客梯轿厢内救援电话标识脱落，建议统一张贴 96333 应急救援电话及设备使用标志。"}, 28, 15)
     sign.step(25, 10, handling.close, "demo-county", "已督促使用单位补贴标识，并在辖区推广。")
-    recognition.rate(_who("demo-expert"), sign.report.id, 3, True)
+    recognition.rate(_who("demo-ops"), sign.report.id, 3, True)  # the expert never saw it: not assigned
 
     # Closed without a rating.
     _Story("demo-reporter-maint", {

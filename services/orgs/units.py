@@ -11,7 +11,7 @@ from core import audit
 from core.auth import Identity
 from core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
-from core.idcodes import check_field, id_number_problem, normalize, uscc_problem
+from core.idcodes import check_field, id_number_problem, normalize, uscc_inner_check_ok, uscc_problem
 from core.scoping import region_in_scope, scoped
 from core.timeutil import utcnow
 from models.orgs import UNIT_KINDS, Person, Unit
@@ -83,6 +83,19 @@ def completeness(unit: Unit) -> Completeness:
 def _check_identity_codes(data: dict) -> None:
     check_field(data, "uscc", uscc_problem, "uscc_invalid")
     check_field(data, "owner_id_number", id_number_problem, "id_number_invalid")
+
+
+def identity_warnings(unit: Unit) -> list[dict[str, str]]:
+    """Doubts about the unit's identifiers that do not refuse it, as `{"code", "message"}` items.
+
+    domain.md §7: a USCC whose GB 32100 check character (position 18) is right but whose inner
+    organisation code (positions 9-17) fails the GB 11714 check is accepted with a warning, so
+    the applicant can correct a typo and the reviewing regulator knows to look at it.
+    """
+    if unit.uscc and uscc_problem(unit.uscc) is None and not uscc_inner_check_ok(unit.uscc):
+        return [{"code": "uscc_org_code_check_failed",
+                 "message": "统一社会信用代码第 9-17 位（组织机构代码）未通过 GB 11714 校验，请核对是否填写有误。"}]
+    return []
 
 
 def _check_registration(data: dict) -> None:

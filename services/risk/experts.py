@@ -28,7 +28,7 @@ from models.orgs import Person, PersonRole, Unit
 from models.risk import AREAS, ExpertAssignment, RiskReport
 from services import notify
 from services.orgs import people
-from services.risk import handling
+from services.risk import handling, path
 
 
 def require_province_body(identity: Identity) -> None:
@@ -113,14 +113,15 @@ def assign(identity: Identity, report: RiskReport, person_ids: list[int], note: 
     db.session.add_all(new)
     db.session.flush()
     new = again + new
-    names = "、".join(experts[a.expert_person_id].name for a in new)
+    # The path is the reporter's view too: it names the risk centre, as other steps name only the
+    # office, never the experts; who was asked is kept on the event's data and the assignments.
     note = (note or "").strip()
-    text = f"指派专家：{names}" + (f"。{note}" if note else "")
+    text = f"{path.centre_name()}组织专家评估" + (f"。{note}" if note else "")
+    asked = {"experts": [a.expert_person_id for a in new]}
     if t.to_status == report.status:  # more experts for an assessment under way: the deadline keeps running
-        handling.record_step(identity, report, "assign_experts", t, text,
-                             {"experts": [a.expert_person_id for a in new]})
+        handling.record_step(identity, report, "assign_experts", t, text, asked)
     else:
-        handling.apply(identity, report, "assign_experts", t, text)
+        handling.apply(identity, report, "assign_experts", t, text, data=asked)
     for a in new:
         notify.queue_message(a.expert_person_id, "risk_expert_assigned", "风险信息评估任务",
                              f"请对风险信息「{report.title}」进行分类、评估并提出意见"

@@ -184,13 +184,14 @@ def begin(identity: Identity, report: RiskReport, action: str) -> Transition:
 
 def apply(identity: Identity, report: RiskReport, action: str, t: Transition, note: str | None, *,
           to_level: str | None = None, holder_region_code: str | None = None,
-          before: dict[str, Any] | None = None) -> RiskReportEvent:
+          before: dict[str, Any] | None = None, data: dict[str, Any] | None = None) -> RiskReportEvent:
     """Move the report along `t` with `path.move` (event, deadline, messages) and audit it
-    (`before`: the snapshot taken before the caller changed other fields)."""
+    (`before`: the snapshot taken before the caller changed other fields; `data`: kept on the event
+    for handlers, never shown to the reporter)."""
     before = before or snapshot(report)
     event = path.move(report, t.event, to_status=t.to_status, to_level=to_level or t.to_level,
                       holder_region_code=holder_region_code or report.holder_region_code, actor=identity,
-                      note=note)
+                      note=note, data=data)
     audit.record(identity.audit_context(), f"risk_report.{action}", "risk_report", report.id, before,
                  snapshot(report))
     return event

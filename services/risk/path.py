@@ -79,6 +79,19 @@ def holder_office_name(region_code: str | None) -> str | None:
     return region.office_name or f"{region.name}市场监督管理局"
 
 
+CENTRE_NAME = "陕西省特种设备风险监测及应急保障中心"
+
+
+def centre_name() -> str:
+    """The province risk centre, as the reporter sees it: the approved `risk_center` unit's name.
+
+    The centre organises the expert assessment (guidance 二(五)); the reporter is told that the
+    centre assesses the report, never which experts do (experts are people, like regulator staff)."""
+    name = db.session.scalar(select(Unit.name).where(Unit.kind == "risk_center", Unit.status == "approved")
+                             .order_by(Unit.id).limit(1))
+    return name or CENTRE_NAME
+
+
 def holder_staff_ids(region_code: str) -> list[int]:
     """Active `regulator_staff` of the approved regulator unit(s) at `region_code`."""
     return list(db.session.scalars(people.regulator_staff_stmt(region_code, Person.id)))
@@ -91,12 +104,14 @@ def _actor_person_id(actor: Identity | int | None) -> int | None:
 
 
 def move(report: RiskReport, action: str, *, to_status: str, to_level: str, holder_region_code: str,
-         actor: Identity | int | None, note: str | None = None, today: date | None = None) -> RiskReportEvent:
+         actor: Identity | int | None, note: str | None = None, today: date | None = None,
+         data: dict | None = None) -> RiskReportEvent:
     """Apply one step of the report's path and record it as a `RiskReportEvent` (flush, no commit).
 
     Sets status, level, holder and the new deadline (`deadline_for`: RISK_DEADLINE_WORKDAYS of the
     new level, or of `implementing`; none once closed or merged); `closed_at` is set on closing and
     cleared otherwise. The event records where the report came from (None on its first step).
+    `note` is shown to the reporter; `data` (handlers only) keeps what the reporter must not see.
 
     Tells, through the outbox, with dedupe keys per event (so calling `notify_reporter` /
     `notify_holder` again for the same event sends nothing twice):
@@ -121,7 +136,7 @@ def move(report: RiskReport, action: str, *, to_status: str, to_level: str, hold
         holder_region_code=holder_region_code,
         deadline=deadline_for(to_status, to_level, today),
         actor_person_id=_actor_person_id(actor), note=note.strip() if note else None,
-        created_at=utcnow(),
+        data=data or {}, created_at=utcnow(),
     )
     report.status = to_status
     report.level = to_level

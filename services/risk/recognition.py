@@ -2,7 +2,8 @@
 信息质量对风险监测点、信息报送员进行表彰和奖励」.
 
 Ratings: an expert (a person with the `expert` role) or the risk centre's staff rates a *closed*
-report once: its quality 1-5 and whether it was adopted (采纳). Nobody rates a report of their own
+report they can see (`access.visible_clause`: an expert the reports assigned to them, the centre
+those that reached the province; others are 404, like everywhere else) once: its quality 1-5 and whether it was adopted (采纳). Nobody rates a report of their own
 unit (409 `own_unit_report`). A rating is final (a second one by the same rater: 409 `rating_exists`).
 
 Points (the formula, stored on each rating):
@@ -37,11 +38,11 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit, xlsx
 from core.auth import Identity
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
 from models.orgs import Person, Region, Unit
 from models.risk import POINT_TYPES, MonitoringPoint, Reporter, ReportRating, RiskReport
-from services.risk import handling
+from services.risk import access, handling
 from services.risk import statistics as stats
 
 QUALITY_WEIGHT = 2
@@ -66,16 +67,15 @@ def can_rate(identity: Identity) -> bool:
 def rate(identity: Identity, report_id: int, quality: int, adopted: bool) -> ReportRating:
     """Rate a closed report's quality and adoption once (flush; audited).
 
-    Raises Forbidden `rating_forbidden`, NotFound, RuleViolation `report_not_closed` or
+    Raises Forbidden `rating_forbidden`, NotFound (also for a report the rater cannot see),
+    RuleViolation `report_not_closed` or
     `own_unit_report`, Conflict `rating_exists`, InvalidInput for a quality outside 1-5.
     """
     if not can_rate(identity):
         raise Forbidden("只有专家或省风险监测中心可以评价风险信息。", code="rating_forbidden")
     if not 1 <= int(quality) <= 5:
         raise InvalidInput.field("quality", "信息质量评分应为 1 到 5。")
-    report = db.session.get(RiskReport, report_id)
-    if report is None:
-        raise NotFound("未找到该风险信息。", code="risk_report_not_found")
+    report = access.get_visible(identity, report_id)
     if report.status != "closed":
         raise RuleViolation("只有已办结的风险信息可以评价。", code="report_not_closed")
     if report.reporter_unit_id == identity.unit_id:
@@ -98,11 +98,11 @@ def rate(identity: Identity, report_id: int, quality: int, adopted: bool) -> Rep
 
 
 def ratings_of(identity: Identity, report_id: int) -> list[ReportRating]:
-    """A report's ratings, for the raters and the province (who rated is shown, not who reported)."""
+    """A report's ratings, for the raters and the province (who rated is shown, not who reported),
+    of a report the caller can see (NotFound otherwise, as for the report itself)."""
     if not (can_rate(identity) or handling.is_province_body(identity)):
         raise Forbidden("只有专家、省局或省风险监测中心可以查看评价。", code="rating_forbidden")
-    if db.session.get(RiskReport, report_id) is None:
-        raise NotFound("未找到该风险信息。", code="risk_report_not_found")
+    access.get_visible(identity, report_id)
     return list(db.session.scalars(select(ReportRating).where(ReportRating.report_id == report_id)
                                    .order_by(ReportRating.id)))
 

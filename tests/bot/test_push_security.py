@@ -106,3 +106,31 @@ def test_production_refuses_pushes_while_the_development_token_is_set(client, ap
     params = miniapp_verify(app.config["WECHAT_PUSH_TOKEN"], "echo")
     response = client.get("/bot/miniapp", query_string=params)
     assert (response.status_code, response.json["code"]) == (503, "push_not_configured")
+
+
+def test_a_timestamp_of_hundreds_of_digits_is_400_not_500(client, app):
+    cfg = app.config
+    params, body = miniapp_push(miniapp_text("openid-x", "怎么注册"), cfg["WECHAT_PUSH_TOKEN"],
+                                cfg["WECHAT_PUSH_AES_KEY"], cfg["WECHAT_MINIAPP_APPID"])
+    params["timestamp"] = "9" * 400
+    for response in (client.post("/bot/miniapp", query_string=params, json=body),
+                     client.get("/bot/miniapp", query_string={**params, "echostr": "x"}),
+                     client.post("/bot/wecom", query_string=params, data="<xml/>", content_type="text/xml")):
+        assert (response.status_code, response.json["code"]) == (400, "push_timestamp_invalid")
+
+
+def test_a_chunked_body_beyond_64_kb_is_refused_413(client, app, answers):
+    import io
+
+    cfg = app.config
+    params, body = miniapp_push(miniapp_text("openid-x", "怎么注册"), cfg["WECHAT_PUSH_TOKEN"],
+                                cfg["WECHAT_PUSH_AES_KEY"], cfg["WECHAT_MINIAPP_APPID"])
+    padded = ('{"Encrypt": "%s", "Padding": "%s"}' % (body["Encrypt"], "x" * 1024 * 1024)).encode()
+    for path in ("/bot/miniapp", "/bot/wecom"):
+        # No Content-Length: the server says it ends the stream itself, as gunicorn does for chunked bodies.
+        response = client.post(path, query_string=params, input_stream=io.BytesIO(padded),
+                               content_type="application/json",
+                               headers={"Transfer-Encoding": "chunked"},
+                               environ_overrides={"wsgi.input_terminated": True})
+        assert (response.status_code, response.json["code"]) == (413, "push_too_large"), path
+    assert answers("openid-x") == []

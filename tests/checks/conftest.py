@@ -11,8 +11,9 @@ import pytest
 from core.extensions import db
 from core.timeutil import business_today
 from models.checks import Appointment
+from tests.images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
+PNG = png()
 ELEVATOR_ITEMS = 7  # the platform's default elevator list (migration 0005)
 
 

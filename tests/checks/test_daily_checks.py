@@ -12,6 +12,7 @@ from models.equipment import Equipment
 from models.findings import Finding
 from models.notify import OutboxMessage
 from tests.checks.conftest import ELEVATOR_ITEMS, answers, checklist_keys, fresh, new_key, scan, submit, upload
+from tests.images import EXE_AS_JPEG, stored_unchecked
 
 
 def count(model, *where) -> int:
@@ -144,6 +145,20 @@ def test_photos_must_be_the_units_own_uploads(client, mall, neighbour):
         "severity": "general", "immediate_action": "fixed", "photo_ids": [own]}}))
     assert accepted.status_code == 201, accepted.json
     assert accepted.json["results"][0]["photo_ids"] == [own]
+
+
+def test_a_daily_check_photo_must_be_an_image_that_decodes(client, mall):
+    # Files stored before uploads were decoded: a program behind JPEG magic bytes, and a PDF.
+    keys = checklist_keys(client, mall["officer_headers"])
+    for data, filename, content_type, code in (
+            (EXE_AS_JPEG, "现场.jpg", "image/jpeg", "image_invalid"),
+            (b"%PDF-1.4 demo", "记录.pdf", "application/pdf", "photo_type_not_allowed")):
+        file_id = stored_unchecked(mall["unit"].id, data, filename, content_type)
+        refused = submit(client, mall["officer_headers"], mall["elevator"].id, answers(keys, **{keys[0]: {
+            "severity": "general", "immediate_action": "fixed", "photo_ids": [file_id]}}))
+        assert (refused.status_code, refused.json["code"]) == (422, code), refused.json
+        assert "answers" in refused.json["details"]["fields"]
+    assert count(DailyCheck) == 0
 
 
 def test_a_device_not_in_use_is_not_checked(client, mall):

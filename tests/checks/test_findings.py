@@ -11,6 +11,7 @@ from core.timeutil import business_today
 from models.equipment import Equipment
 from models.findings import Finding
 from tests.checks.conftest import answers, checklist_keys, fresh, submit, upload
+from tests.images import png_bomb, stored_unchecked, truncated_png
 
 
 def serious_check(client, mall, *items: str, equipment_key: str = "elevator") -> dict:
@@ -61,6 +62,29 @@ def test_only_the_director_closes_a_serious_finding_with_evidence_and_the_device
 
     again = close(client, mall["director_headers"], finding_id, evidence=[evidence])
     assert (again.status_code, again.json["code"]) == (409, "finding_closed")
+
+
+def upload_pdf(client, headers) -> str:
+    import io
+
+    response = client.post("/api/v1/uploads", data={"file": (io.BytesIO("%PDF-1.4 整改报告".encode()), "整改报告.pdf")},
+                           headers=headers, content_type="multipart/form-data")
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def test_a_serious_finding_is_not_closed_with_a_png_bomb_or_a_broken_image_as_evidence(client, mall):
+    finding_id = serious_check(client, mall)["findings"][0]["id"]
+    # Evidence stored before uploads were decoded is checked the same way as a photo.
+    for data, code in ((png_bomb(), "image_too_large"), (truncated_png(), "image_invalid")):
+        evidence = stored_unchecked(mall["unit"].id, data, "整改照片.png", "image/png")
+        refused = close(client, mall["director_headers"], finding_id, evidence=[evidence])
+        assert (refused.status_code, refused.json["code"]) == (422, code), refused.json
+        assert "evidence_ids" in refused.json["details"]["fields"]
+    assert fresh(Finding, finding_id).status == "open"
+    assert fresh(Equipment, mall["elevator"].id).hazard_stopped is True
+    pdf = upload_pdf(client, mall["director_headers"])
+    assert close(client, mall["director_headers"], finding_id, evidence=[pdf]).status_code == 200
 
 
 def test_the_device_stays_stopped_while_another_serious_finding_is_open(client, mall):

@@ -102,3 +102,27 @@ def test_a_constraint_refusing_a_change_inside_the_request_is_a_409(client, make
     response = client.post("/api/v1/uploads", data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n"), "a.png")},
                            headers=headers, content_type="multipart/form-data")
     assert_envelope(response, 409, "conflict")
+
+
+DEEPLY_NESTED = "[" * 5000 + "]" * 5000
+
+
+def test_a_json_body_nested_thousands_deep_is_400_malformed_json(client):
+    response = client.post("/api/v1/auth/wx-login", data=DEEPLY_NESTED, content_type="application/json")
+    assert_envelope(response, 400, "malformed_json")
+
+
+def test_no_json_endpoint_answers_500_to_a_deeply_nested_body(client, app, regulator):
+    headers = regulator("610100")
+    from werkzeug.routing import IntegerConverter
+
+    for rule in app.url_map.iter_rules():
+        methods = sorted((rule.methods or set()) & {"POST", "PUT", "PATCH"})
+        if not methods:
+            continue
+        values = {name: 1 if isinstance(conv, IntegerConverter) else "x" for name, conv in rule._converters.items()}
+        path = app.url_map.bind("localhost").build(rule.endpoint, values)
+        for method in methods:
+            response = client.open(path, method=method, data=DEEPLY_NESTED, content_type="application/json",
+                                   headers=headers)
+            assert response.status_code < 500, (method, path, response.json)

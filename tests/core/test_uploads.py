@@ -4,7 +4,9 @@ import io
 
 import pytest
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
+from tests.images import EXE_AS_JPEG, png, png_bomb, truncated_jpeg, truncated_png
+
+PNG = png()
 
 
 @pytest.fixture
@@ -56,6 +58,32 @@ def test_a_file_whose_content_is_not_an_allowed_kind_is_refused(client, uploader
     response = upload(client, uploader, content, filename)
     assert (response.status_code, response.json["code"]) == (422, "file_type_not_allowed")
     assert "file" in response.json["details"]["fields"]
+
+
+@pytest.mark.parametrize("content, filename", [
+    (EXE_AS_JPEG, "现场.jpg"),
+    (truncated_jpeg(), "现场.jpg"),
+    (truncated_png(), "现场.png"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64)), "现场.png"),
+], ids=["exe_behind_jpeg_magic", "truncated_jpeg", "truncated_png", "png_header_only"])
+def test_an_image_that_does_not_decode_whole_is_refused_at_upload(client, uploader, content, filename):
+    response = upload(client, uploader, content, filename)
+    assert (response.status_code, response.json["code"]) == (422, "image_invalid"), response.json
+    assert "file" in response.json["details"]["fields"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json["message"])
+
+
+def test_a_png_bomb_is_refused_at_upload_before_it_is_decoded(client, uploader):
+    response = upload(client, uploader, png_bomb(), "现场.png")
+    assert (response.status_code, response.json["code"]) == (422, "image_too_large"), response.json
+
+
+def test_an_image_over_the_pixel_limit_is_refused(client, app, uploader, monkeypatch):
+    monkeypatch.setitem(app.config, "IMAGE_MAX_PIXELS", 399)
+    response = upload(client, uploader, png((20, 20)), "现场.png")
+    assert (response.status_code, response.json["code"]) == (422, "image_too_large")
+    monkeypatch.setitem(app.config, "IMAGE_MAX_PIXELS", 400)
+    assert upload(client, uploader, png((20, 20)), "现场.png").status_code == 201
 
 
 def test_a_file_over_the_limit_is_refused(client, app, uploader, monkeypatch):

@@ -199,3 +199,25 @@ def test_outbox_rows_are_written_with_the_registration(client, regulator):
     regulator("610113")
     client.post("/api/v1/units/registrations", json=registration())
     assert db.session.scalar(select(OutboxMessage.template)) == "unit_registration_submitted"
+
+
+def _uscc_failing_only_the_inner_check() -> str:
+    from core.idcodes import USCC_CHARS, uscc_check_char, uscc_inner_check_ok
+
+    body = USCC[:16] + USCC_CHARS[(USCC_CHARS.index(USCC[16]) + 1) % 10]  # a wrong GB 11714 check digit
+    code = body + uscc_check_char(body)  # with a right GB 32100 check character
+    assert not uscc_inner_check_ok(code)
+    return code
+
+
+def test_a_uscc_whose_organisation_code_fails_gb_11714_registers_with_a_warning(client):
+    response = client.post("/api/v1/units/registrations", json=registration(uscc=_uscc_failing_only_the_inner_check()))
+    assert response.status_code == 201, response.json
+    [warning] = response.json["warnings"]
+    assert warning["code"] == "uscc_org_code_check_failed"
+    assert "GB 11714" in warning["message"] and "组织机构代码" in warning["message"]
+
+
+def test_a_valid_uscc_registers_without_warnings(client):
+    response = client.post("/api/v1/units/registrations", json=registration())
+    assert (response.status_code, response.json["warnings"]) == (201, [])

@@ -339,3 +339,24 @@ def test_an_unknown_report_or_a_huge_id_is_404_not_500(client, risk):
     assert act(client, risk.county.headers, 999999, "close", measures="x").status_code == 404
     assert act(client, risk.county.headers, 2**40, "close", measures="x").status_code == 404
     assert client.get(f"/api/v1/risk/reports/{2**40}/handling", headers=risk.county.headers).status_code == 404
+
+
+def test_the_reporter_sees_the_risk_centre_assess_the_report_never_the_experts_names(client, risk):
+    report_id = new_report(client, risk.use)
+    for office in (risk.county, risk.city):
+        assert act(client, office.headers, report_id, "escalate", reason="需上级研判").status_code == 200
+    r = act(client, risk.centre.headers, report_id, "assign_experts",
+            expert_person_ids=[risk.centre.experts[0].id], note="请尽快评估")
+    assert r.status_code == 200, r.json
+    more = act(client, risk.centre.headers, report_id, "assign_experts", expert_person_ids=[risk.centre.experts[1].id])
+    assert more.status_code == 200, more.json
+
+    detail = client.get(f"/api/v1/risk/reports/{report_id}", headers=risk.use.reporter_headers).json
+    shown = str(detail) + "".join(m.body for m in messages(risk.use.reporter_person.id, "risk_report_moved"))
+    for expert in risk.centre.experts:
+        assert expert.name not in shown
+    assessing = [e for e in detail["events"] if e["action"] == "assessing"]
+    assert assessing and "陕西省特种设备风险监测及应急保障中心" in assessing[0]["note"]
+    # The centre still sees whom it asked.
+    assessment = client.get(f"/api/v1/risk/reports/{report_id}/assessment", headers=risk.centre.headers).json
+    assert [a["expert_name"] for a in assessment["assignments"]] == [e.name for e in risk.centre.experts]

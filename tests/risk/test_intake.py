@@ -16,6 +16,7 @@ from core.workdays import add_workdays
 from models.notify import OutboxMessage
 from models.risk import RiskReport, RiskReportEvent
 from services.risk import media
+from tests.images import stored_unchecked, truncated_jpeg
 from tests.risk.conftest import fresh, jpeg_with_gps, new_key, report_body, submit, upload
 
 GPS_IFD = 0x8825
@@ -309,9 +310,16 @@ def test_photos_must_be_images_of_the_reporters_unit(client, risk):
 
 
 def test_a_broken_jpeg_is_refused(client, risk):
-    broken = upload(client, risk.use.reporter_headers, b"\xff\xd8\xff\xe0" + b"\x00" * 64)
-    response = submit(client, risk.use.reporter_headers, photo_ids=[broken])
-    assert response.status_code == 422 and response.json["code"] == "photo_invalid"
+    response = client.post("/api/v1/uploads", headers=risk.use.reporter_headers, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"\xff\xd8\xff\xe0" + b"\x00" * 64), "现场.jpg")})
+    assert (response.status_code, response.json["code"]) == (422, "image_invalid")
+
+
+def test_a_truncated_jpeg_stored_before_uploads_were_decoded_is_refused_as_a_photo(client, risk):
+    # Pillow's verify() passes a JPEG cut in half; only decoding it whole finds it broken.
+    truncated = stored_unchecked(risk.use.unit.id, truncated_jpeg(), "现场.jpg", "image/jpeg")
+    response = submit(client, risk.use.reporter_headers, photo_ids=[truncated])
+    assert (response.status_code, response.json["code"]) == (422, "photo_invalid"), response.json
 
 
 def _stored(file_id: str) -> bytes:

@@ -7,11 +7,11 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.audit import AuditEntry
 from core.extensions import db
-from models.risk import MonitoringPoint, Reporter
+from models.risk import ExpertAssignment, MonitoringPoint, Reporter, ReportRating
 from services.risk.recognition import points_for
 from tests.risk.fixtures_insights import QUARTER, add_report, at
 from tests.risk.fixtures_insights import insights  # noqa: F401  (a fixture)
@@ -28,8 +28,22 @@ def test_the_points_formula(quality, adopted, points):
     assert points_for(quality, adopted) == points
 
 
+def assessed_report(insights):
+    """A report closed after it reached the province and was assigned to the fixture's expert."""
+    report = add_report(insights["d"], [("submitted", "handling", "city", "610581", at(8, 15)),
+                                        ("escalated", "handling", "province", "610000", at(8, 16)),
+                                        ("assessing", "assessing", "province", "610000", at(8, 17)),
+                                        ("measures_sent", "implementing", "city", "610581", at(8, 18)),
+                                        ("measures_done", "closed", "city", "610581", at(8, 20))],
+                        area="production", kind="problem", catalogue_code="2100", title="储罐安全阀校验")
+    db.session.add(ExpertAssignment(report_id=report.id, expert_person_id=insights["expert"].id,
+                                    assigned_by_person_id=insights["centre"].id))
+    db.session.flush()
+    return report
+
+
 def test_an_expert_rates_a_closed_report_once(client, insights):
-    r8 = insights["r8"]
+    r8 = assessed_report(insights)
     response = client.post(f"/api/v1/risk/reports/{r8.id}/rating", json={"quality": 4, "adopted": True},
                            headers=insights["expert_h"])
     assert response.status_code == 201, response.json
@@ -45,8 +59,31 @@ def test_an_expert_rates_a_closed_report_once(client, insights):
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "risk.report_rate"))
 
 
+def test_experts_and_the_centre_neither_rate_nor_read_ratings_of_reports_they_cannot_see(
+        client, insights, make_unit, make_person, auth_headers):
+    # r1 was closed by the county: never assigned to the expert, never at the province.
+    # r8 was closed by 韩城 (city level); its point is another unit's, not the expert's own.
+    point_unit = make_unit("inspection", "610113", name="另一监测点单位")
+    point_expert = make_person(point_unit, "expert", "inspector", name="监测点专家")
+    before = db.session.scalar(select(func.count()).select_from(ReportRating))
+    for report in (insights["r1"], insights["r8"]):
+        for headers in (insights["expert_h"], insights["centre_h"], auth_headers(point_expert)):
+            rated = client.post(f"/api/v1/risk/reports/{report.id}/rating", json={"quality": 5, "adopted": True},
+                                headers=headers)
+            assert (rated.status_code, rated.json["code"]) == (404, "risk_report_not_found")
+            read = client.get(f"/api/v1/risk/reports/{report.id}/ratings", headers=headers)
+            assert (read.status_code, read.json["code"]) == (404, "risk_report_not_found")
+    assert db.session.scalar(select(func.count()).select_from(ReportRating)) == before
+    # The province sees every report and its ratings.
+    assert client.get(f"/api/v1/risk/reports/{insights['r1'].id}/ratings",
+                      headers=insights["province_h"]).status_code == 200
+
+
 def test_an_open_or_merged_report_is_not_rated(client, insights):
     for report in (insights["r4"], insights["r6"]):
+        db.session.add(ExpertAssignment(report_id=report.id, expert_person_id=insights["expert"].id,
+                                        assigned_by_person_id=insights["centre"].id))
+        db.session.flush()
         response = client.post(f"/api/v1/risk/reports/{report.id}/rating", json={"quality": 3, "adopted": False},
                                headers=insights["expert_h"])
         assert (response.status_code, response.json["code"]) == (409, "report_not_closed")

@@ -91,8 +91,9 @@ class EquipmentSchema(EquipmentSummarySchema):
     maintenance_unit_name = fields.Function(lambda e: e.maintenance_unit.name if e.maintenance_unit else None)
     installer_unit_id = fields.Integer(allow_none=True)
     public_place = fields.Boolean()
-    latitude = fields.Decimal(as_string=True, allow_none=True)
-    longitude = fields.Decimal(as_string=True, allow_none=True)
+    # Sent as exact decimal text ("34.212345"), and documented so.
+    latitude = fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal"})
+    longitude = fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal"})
     jurisdiction = fields.String()
     safety_officer_person_id = fields.Integer(allow_none=True)
     manufacture_date = fields.Date(allow_none=True)
