@@ -8,7 +8,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import DateTime
 
-from core.app import create_app
+from app import create_app
 from core.columns import UTCDateTime
 from core.config import Config
 from core.extensions import db
