@@ -24,7 +24,7 @@ from redis import Redis
 
 from bench.bench_onecode import Server, free_port, gunicorn_command, stop_server
 from core import tx
-from core.app import create_app
+from app import create_app
 from core.audit import AuditContext
 from core.config import Config
 from core.extensions import db

@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import select
 
 from core.auth import Identity
 from core.extensions import db
 from core.timeutil import business_today, utcnow
 from core.workdays import add_workdays
-from models.orgs import Person, Region
+from models.orgs import Person, Region, Unit
 from models.risk import LEVELS, REPORT_STATUSES, MonitoringPoint, RiskReport, RiskReportEvent
 from services import notify
 from services.orgs import people
