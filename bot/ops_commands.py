@@ -11,10 +11,10 @@ from core.errors import AppError
 from core.extensions import db
 from models.notify import SUGGESTION_STATUSES, OutboxMessage
 from models.orgs import UNIT_KINDS
-from qr import resolve
 from qr.codes import is_well_formed, normalize
 from services.equipment import records
 from services.notify import digest, outbox, suggestions, tickets
+from services.onecode import resolve
 from services.orgs import units
 
 FIGURES = re.compile(r"^(今日|今日数据|今天|数据|日报)$")
