@@ -1,4 +1,4 @@
-"""One-code bulk jobs: assignment and label sheets (thin: load by id, call qr, commit).
+"""One-code bulk jobs: assignment and label sheets (thin: load by id, call the one-code service, commit).
 
 Each claims its `CodeJob` row first (`batches.claim`: `queued`, or `running` with no progress
 for the sweep's grace period, to `running`): a job delivered twice (the sweep re-enqueues one
