@@ -30,8 +30,9 @@ blp = Blueprint("onecode", __name__, url_prefix="/api/v1", description="一码�
 
 
 def _code_dict(row: Code) -> dict:
+    equipment_id = row.target_id if row.target_type == equipment_onecode.TARGET else None
     return {"code": row.code, "target_type": row.target_type, "target_id": row.target_id,
-            "equipment_id": row.target_id if row.target_type == equipment_onecode.TARGET else None, "status": row.status,
+            "equipment_id": equipment_id, "status": row.status,
             "url": code_url(current_app.config["PUBLIC_BASE_URL"], row.code), "created_at": row.created_at,
             "voided_at": row.voided_at, "void_reason": row.void_reason}
 

@@ -129,8 +129,24 @@ def test_qr_is_pure_rendering_and_imports_only_qrcode_pil_and_the_standard_libra
     for path in QR.glob("*.py"):
         if path.name in NOT_YET_MOVED:
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
-            for name in names:
-                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+        for name in _imports(path):
+            assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def _imports(path: pathlib.Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def test_onecode_knows_no_domain():
+    package = QR.parent / "services" / "onecode"
+    for path in package.glob("*.py"):
+        for name in _imports(path):
+            if name.startswith("services"):
+                assert name.startswith("services.onecode"), f"{path.name} imports {name}"
+            assert not name.startswith("models.") or name == "models.onecode", f"{path.name} imports {name}"
