@@ -4,11 +4,11 @@
 with Flask-Migrate through the real app factory, then loads a few hundred use
 units (and some elevator maintenance firms), `n` devices spread over the
 catalogue and the regions of the `regions` table, and one active code per
-device (`qr.codes.new_code()`, made unique). A database that already holds
+device (`qr.codes.new_code()`, made unique; a code's target is ('equipment', device id)). A database that already holds
 exactly `n` coded devices is reused (migrated to head, not reloaded).
 
 The load is one transaction: the secondary indexes of `equipment` and
-`equipment_codes` are dropped and rebuilt around the COPY (their definitions are
+`codes` are dropped and rebuilt around the COPY (their definitions are
 read back from the catalogue, so they come back exactly as the migrations made
 them) and foreign-key triggers are skipped for the session
 (`session_replication_role = replica`); the generator only writes ids it has
@@ -105,7 +105,7 @@ def _existing_devices() -> int | None:
     try:
         with psycopg.connect(DSN) as conn:
             devices = conn.execute("SELECT count(*) FROM equipment").fetchone()[0]
-            coded = conn.execute("SELECT count(*) FROM equipment_codes WHERE status = 'active'").fetchone()[0]
+            coded = conn.execute("SELECT count(*) FROM codes WHERE status = 'active'").fetchone()[0]
     except psycopg.Error:
         return None
     return coded if coded == devices else None
@@ -130,7 +130,7 @@ def ensure_database(n: int) -> DataInfo:
     log(f"created and migrated {DB_NAME} in {migrated - started:.1f} s; loading {n:,} devices")
     load(n)
     with psycopg.connect(DSN, autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) units, equipment, equipment_codes")
+        conn.execute("VACUUM (ANALYZE) units, equipment, codes")
     seconds = time.perf_counter() - started
     log(f"loaded {n:,} devices with codes in {time.perf_counter() - migrated:.1f} s")
     return DataInfo(n, False, seconds)
@@ -211,7 +211,7 @@ def load(n: int) -> None:
 
         # Devices: secondary indexes dropped during the COPY and rebuilt after it.
         rebuild = []
-        for table in ("equipment", "equipment_codes"):
+        for table in ("equipment", "codes"):
             for name, ddl in _secondary_indexes(cur, table):
                 cur.execute(f'DROP INDEX "{name}"')
                 rebuild.append(ddl)
@@ -288,21 +288,21 @@ def load(n: int) -> None:
 
         from qr.codes import new_code
         codes: set[str] = set()
-        with cur.copy("COPY equipment_codes (code, equipment_id, status, created_at) FROM STDIN") as copy:
+        with cur.copy("COPY codes (code, target_type, target_id, status, created_at) FROM STDIN") as copy:
             buf = []
             for i in range(n):
                 code = new_code()
                 while code in codes:
                     code = new_code()
                 codes.add(code)
-                buf.append(f"{code}\t{i + 1}\tactive\t{now}")
+                buf.append(f"{code}\tequipment\t{i + 1}\tactive\t{now}")
                 if len(buf) == 10000:
                     copy.write(("\n".join(buf) + "\n").encode())
                     buf.clear()
             if buf:
                 copy.write(("\n".join(buf) + "\n").encode())
         coded = time.perf_counter()
-        log(f"  equipment_codes: {n:,} codes made and copied in {coded - copied:.1f} s")
+        log(f"  codes: {n:,} codes made and copied in {coded - copied:.1f} s")
 
         for ddl in rebuild:
             cur.execute(ddl)
@@ -316,8 +316,8 @@ def load(n: int) -> None:
                         WHERE r.code IS NULL)
                     + (SELECT count(*) FROM equipment e LEFT JOIN catalogue_entries c ON c.code = e.catalogue_code
                         WHERE c.code IS NULL)
-                    + (SELECT count(*) FROM equipment_codes k LEFT JOIN equipment e ON e.id = k.equipment_id
-                        WHERE e.id IS NULL)""").fetchone()[0]
+                    + (SELECT count(*) FROM codes k LEFT JOIN equipment e ON e.id = k.target_id
+                        WHERE k.target_type <> 'equipment' OR e.id IS NULL)""").fetchone()[0]
         if orphans:
             raise RuntimeError(f"generator wrote {orphans} rows with dangling references")
         cur.execute("RESET session_replication_role")
@@ -330,7 +330,7 @@ def load(n: int) -> None:
 def sample_codes(count: int) -> list[str]:
     """`count` distinct active codes, at random over the whole table."""
     with psycopg.connect(DSN) as conn:
-        rows = conn.execute("SELECT code FROM equipment_codes WHERE status = 'active' "
+        rows = conn.execute("SELECT code FROM codes WHERE status = 'active' "
                             "ORDER BY random() LIMIT %s", (count,)).fetchall()
     return [r[0] for r in rows]
 
@@ -355,8 +355,8 @@ def label_texts(count: int, public_base_url: str, rescue_phone: str):
     with psycopg.connect(DSN) as conn:
         rows = conn.execute(
             """SELECT k.code, c.name, c.kind_code, e.registration_cert_no, u.name, e.legacy_use_unit_name
-                 FROM equipment_codes k
-                 JOIN equipment e ON e.id = k.equipment_id
+                 FROM codes k
+                 JOIN equipment e ON k.target_type = 'equipment' AND e.id = k.target_id
                  JOIN catalogue_entries c ON c.code = e.catalogue_code
                  LEFT JOIN units u ON u.id = e.use_unit_id
                 WHERE k.status = 'active' AND e.id > (SELECT max(id) FROM equipment) / 3

@@ -11,11 +11,11 @@ from core.errors import AppError
 from core.extensions import db
 from models.notify import SUGGESTION_STATUSES, OutboxMessage
 from models.orgs import UNIT_KINDS
-from qr import resolve
 from qr.codes import is_well_formed, normalize
 from services.analytics import digest
 from services.equipment import records
 from services.notify import outbox, suggestions, tickets
+from services.onecode import resolve
 from services.orgs import units
 from services.orgs.accounts import OPS_ROBOT
 

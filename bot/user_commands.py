@@ -13,11 +13,11 @@ from core.auth import Identity
 from core.errors import AppError, NotFound
 from core.extensions import db
 from models.orgs import Account, Person
-from qr import resolve
 from qr.codes import is_well_formed, normalize
 from services import notify
 from services.equipment import applications
 from services.notify import suggestions, tickets
+from services.onecode import resolve
 from services.orgs import accounts, units
 
 HELP = re.compile(r"^(帮助|菜单|help|功能|\?|？)$", re.I)

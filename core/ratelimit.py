@@ -1,7 +1,7 @@
 """Per-client rate limits for public endpoints (fixed one-minute windows in Redis).
 
 The counter is bumped in the same Redis call as the request's cache read
-(see `qr.cache.read`), so a limited endpoint pays no extra round trip. Without
+(see `services.onecode.cache.read`), so a limited endpoint pays no extra round trip. Without
 Redis (the quick start) there is no limit. A client over the limit gets 429
 with Retry-After.
 """

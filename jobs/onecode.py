@@ -6,19 +6,19 @@ one whose enqueue was lost or whose worker died) runs once, the other run does n
 """
 from __future__ import annotations
 
-from services.onecode import batches
-from services.onecode.batches import ASSIGN_WORK, LABEL_SHEET_WORK
+from services.equipment import code_jobs
+from services.equipment.code_jobs import ASSIGN_WORK, LABEL_SHEET_WORK
 
 
 @ASSIGN_WORK.job
 def run_assign_job(job_id: int) -> None:
     """Assign codes to a unit's or a region's in-use devices (queue `reports`, CODE_ASSIGN_JOB_TIMEOUT);
     progress on the job row and in the rq job's meta, committed chunk by chunk."""
-    ASSIGN_WORK.perform(job_id, batches.run_assign)
+    ASSIGN_WORK.perform(job_id, code_jobs.run_assign)
 
 
 @LABEL_SHEET_WORK.job
 def run_label_sheet_job(job_id: int) -> None:
     """Print a unit's or a region's labels as an A4 PDF, downloadable when done (queue `reports`,
     LABEL_SHEET_JOB_TIMEOUT); progress per page on the job row and in the rq job's meta."""
-    LABEL_SHEET_WORK.perform(job_id, batches.run_label_sheet)
+    LABEL_SHEET_WORK.perform(job_id, code_jobs.run_label_sheet)

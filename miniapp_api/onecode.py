@@ -18,17 +18,21 @@ from core.wechat_clients import miniapp_client
 from miniapp_api.schemas.onecode import (SCAN_SCHEMAS, CodeSchema, JobInput, JobSchema, PublicScanSchema,
                                          VoidInput)
 from models.equipment import Equipment
-from models.onecode import CodeJob, EquipmentCode
-from qr import assign, resolve
+from models.onecode import Code, CodeJob
 from qr.codes import code_url
 from qr.render import label_png
-from services.onecode import batches
+from services.equipment import onecode as equipment_onecode
+from services.inspection import onecode as _inspection_onecode  # noqa: F401  (registers the agency view)
+from services.equipment import code_jobs
+from services.onecode import assign, resolve, targets
 
 blp = Blueprint("onecode", __name__, url_prefix="/api/v1", description="一码通")
 
 
-def _code_dict(row: EquipmentCode) -> dict:
-    return {"code": row.code, "equipment_id": row.equipment_id, "status": row.status,
+def _code_dict(row: Code) -> dict:
+    equipment_id = row.target_id if row.target_type == equipment_onecode.TARGET else None
+    return {"code": row.code, "target_type": row.target_type, "target_id": row.target_id,
+            "equipment_id": equipment_id, "status": row.status,
             "url": code_url(current_app.config["PUBLIC_BASE_URL"], row.code), "created_at": row.created_at,
             "voided_at": row.voided_at, "void_reason": row.void_reason}
 
@@ -41,7 +45,7 @@ def scan(code):
         # The hot path: the card was built from a fixed whitelist of fields and serialised when cached.
         return Response(resolve.public_json(code, rate_bucket="scan"), mimetype="application/json")
     result = resolve.scan(current_identity(), code, rate_bucket="scan")
-    return jsonify(SCAN_SCHEMAS[result.audience].dump(result))
+    return jsonify(SCAN_SCHEMAS[result.target_type, result.audience].dump(result))
 
 
 @blp.post("/equipment/<int:equipment_id>/code")
@@ -51,7 +55,7 @@ def assign_code(equipment_id):
     """The device's active code, issued now if it has none."""
     identity = require_login()
     equipment = get_in_scope(Equipment, equipment_id, identity, "未找到该设备。")
-    return _code_dict(assign.assign(identity, equipment))
+    return _code_dict(assign.assign(identity, equipment_onecode.TARGET, equipment))
 
 
 @blp.get("/equipment/<int:equipment_id>/codes")
@@ -60,26 +64,24 @@ def list_codes(equipment_id):
     """Every code the device has had, voided ones included."""
     identity = require_login()
     get_in_scope(Equipment, equipment_id, identity, "未找到该设备。")
-    rows = db.session.scalars(db.select(EquipmentCode).where(EquipmentCode.equipment_id == equipment_id)
-                              .order_by(EquipmentCode.created_at))
-    return [_code_dict(r) for r in rows]
+    return [_code_dict(r) for r in assign.codes_of(equipment_onecode.TARGET, equipment_id)]
 
 
 @blp.post("/onecode/codes/<string:code>/void")
 @blp.arguments(VoidInput)
 @blp.response(200, CodeSchema)
 def void(data, code):
-    """Void a lost or damaged label's code; a new code is issued for the same device."""
+    """Void a lost or damaged label's code; a new code is issued for the same target."""
     identity = require_login()
     row = _code_in_scope(code, identity)
     return _code_dict(assign.void_and_reissue(identity, row, data["reason"]))
 
 
-def _code_in_scope(code: str, identity) -> EquipmentCode:
-    row = db.session.get(EquipmentCode, resolve.checked_code(code))
-    if row is None:
+def _code_in_scope(code: str, identity) -> Code:
+    row = db.session.get(Code, resolve.checked_code(code))
+    if row is None or row.target_type not in targets.types():
         raise NotFound("未找到该设备码。", code="code_not_found")
-    get_in_scope(Equipment, row.equipment_id, identity, "未找到该设备码。")
+    get_in_scope(targets.get(row.target_type).model, row.target_id, identity, "未找到该设备码。")
     return row
 
 
@@ -88,10 +90,10 @@ def label(equipment_id):
     """The device's label as PNG (its active code must exist)."""
     identity = require_login()
     equipment = get_in_scope(Equipment, equipment_id, identity, "未找到该设备。")
-    row = assign.active_code(equipment.id)
+    row = equipment_onecode.active_code(equipment.id)
     if row is None:
         raise NotFound("该设备尚未赋码。", code="code_not_assigned")
-    text = batches.label_for(row.code)
+    text = next(equipment_onecode.label_rows(Code.code == row.code))
     png = label_png(text, current_app.config["LABEL_FONT_PATH"])
     return send_file(io.BytesIO(png), mimetype="image/png", download_name=f"{row.code}.png")
 
@@ -101,7 +103,7 @@ def wxacode(equipment_id):
     """The mini-program code (wechatpy's unlimited wxacode, the code as scene) as an alternative label."""
     identity = require_login()
     equipment = get_in_scope(Equipment, equipment_id, identity, "未找到该设备。")
-    row = assign.active_code(equipment.id)
+    row = equipment_onecode.active_code(equipment.id)
     if row is None:
         raise NotFound("该设备尚未赋码。", code="code_not_assigned")
     try:
@@ -117,7 +119,7 @@ def wxacode(equipment_id):
 @blp.response(202, JobSchema)
 def start_job(data):
     """Bulk assignment or a label-sheet PDF for a unit or a region; poll the job for progress."""
-    return batches.start_job(require_login(), data["kind"], data.get("unit_id"), data.get("region_code"))
+    return code_jobs.start_job(require_login(), data["kind"], data.get("unit_id"), data.get("region_code"))
 
 
 @blp.get("/onecode/jobs/<int:job_id>")

@@ -9,14 +9,15 @@ from models.equipment import (Application, ApplicationEvent, CatalogueEntry, Cer
 from models.findings import Finding
 from models.inspection import InspectionApplication, InspectionApplicationEvent
 from models.notify import OutboxMessage, SubscriptionGrant, Suggestion, SupportTicket
-from models.onecode import CodeJob, EquipmentCode
+from models.onecode import Code, CodeJob
 from models.orgs import Account, AuthSession, Invitation, Person, PersonRole, Region, Unit, WeChatSession
 from models.risk import (ExpertAssignment, MonitoringPoint, PeriodicRiskReport, Reporter, ReportRating,
                          RiskReport, RiskReportEvent, TypicalCase)
 
 __all__ = [
-    "Account", "ApiClient", "ApiClientKey", "Application", "ApplicationEvent", "Appointment", "AuditEntry", "AuthSession", "CatalogueEntry",
-    "CertificateSequence", "Checklist", "CodeJob", "DailyCheck", "Equipment", "EquipmentClaim", "EquipmentCode",
+    "Account", "ApiClient", "ApiClientKey", "Application", "ApplicationEvent", "Appointment", "AuditEntry",
+    "AuthSession", "CatalogueEntry", "CertificateSequence", "Checklist", "Code", "CodeJob", "DailyCheck", "Equipment",
+    "EquipmentClaim",
     "EquipmentImport", "ExpertAssignment", "Finding", "IdempotencyRecord", "InspectionApplication",
     "InspectionApplicationEvent", "Invitation", "MaintenanceContract",
     "MonitoringPoint", "MonthlyMinutes", "OutboxMessage", "PeriodicRiskReport", "Person", "PersonRole", "Region",

@@ -1,33 +1,55 @@
-"""One code per device (一码通): the codes, and the bulk jobs that assign them and print labels."""
+"""One code per target (一码通): the codes, and the bulk jobs that assign them and print labels.
+
+A code points at a typed target (`target_type`, `target_id`): a device ('equipment') today, a gas
+cylinder tomorrow. The models know no target: each domain registers, through
+`services.onecode.targets.register`, how a target of its type is scoped (`register_scope`).
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, case, literal, text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.columns import TimestampMixin, UTCDateTime
 from core.extensions import db
 from core.scoping import ScopedByColumns
 from core.timeutil import utcnow
-from models.equipment import Equipment
 
 CODE_STATUSES = {"active": "有效", "voided": "已作废"}
 JOB_KINDS = {"assign": "批量赋码", "label_sheet": "标签打印"}
 JOB_STATUSES = {"queued": "排队中", "running": "处理中", "done": "已完成", "failed": "失败"}
 
+# target type -> (region expression, unit expression), each given the code's target_id column.
+ScopeExpr = Callable[[Any], Any]
+_SCOPES: dict[str, tuple[ScopeExpr, ScopeExpr]] = {}
 
-class EquipmentCode(db.Model):
-    """A device's code; a lost or damaged label is voided and a new code issued."""
 
-    __tablename__ = "equipment_codes"
+def register_scope(target_type: str, region_expr: ScopeExpr, unit_expr: ScopeExpr) -> None:
+    """How a code of this target type is scoped: its target's region and use unit, as SQL
+    expressions over `Code.target_id` (called by the target's registration)."""
+    _SCOPES[target_type] = (region_expr, unit_expr)
+
+
+def unregister_scope(target_type: str) -> None:
+    _SCOPES.pop(target_type, None)
+
+
+class Code(db.Model):
+    """A target's code; a lost or damaged label is voided and a new code issued."""
+
+    __tablename__ = "codes"
     __table_args__ = (
-        Index("uq_equipment_codes_active_equipment", "equipment_id", unique=True,
+        Index("uq_codes_active_target", "target_type", "target_id", unique=True,
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        Index("ix_codes_target", "target_type", "target_id"),
     )
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"), nullable=False, index=True)
+    target_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    target_id: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     created_by_person_id: Mapped[int | None] = mapped_column(Integer)
@@ -35,15 +57,20 @@ class EquipmentCode(db.Model):
     voided_by_person_id: Mapped[int | None] = mapped_column(Integer)
     void_reason: Mapped[str | None] = mapped_column(Text)
 
-    equipment: Mapped[Equipment] = relationship()
+    @classmethod
+    def _scope_expr(cls, which: int):
+        if not _SCOPES:
+            return literal(None, String)
+        return case({target_type: exprs[which](cls.target_id) for target_type, exprs in _SCOPES.items()},
+                    value=cls.target_type, else_=None)
 
     @classmethod
     def scope_region_expr(cls):
-        return select(Equipment.region_code).where(Equipment.id == cls.equipment_id).scalar_subquery()
+        return cls._scope_expr(0)
 
     @classmethod
     def scope_unit_expr(cls):
-        return select(Equipment.use_unit_id).where(Equipment.id == cls.equipment_id).scalar_subquery()
+        return cls._scope_expr(1)
 
 
 class CodeJob(ScopedByColumns, TimestampMixin, db.Model):

@@ -4,9 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, current_app, render_template
 
 from core.errors import AppError
-from qr import resolve
+from services.equipment import onecode as _equipment_onecode  # noqa: F401  (registers the device target)
+from services.onecode import resolve
 
 blp = Blueprint("public", __name__, template_folder="templates")
+
+# target type -> the template of its public card page; a domain adding a target type adds its own.
+CARD_TEMPLATES = {"equipment": "public/card.html"}
 
 
 def init_app(app: Flask) -> None:
@@ -26,5 +30,5 @@ def card_page(code):
     return Response(page, mimetype="text/html")
 
 
-def _render_card(card: dict) -> str:
-    return render_template("public/card.html", card=card, rescue_phone=current_app.config["RESCUE_PHONE"])
+def _render_card(target_type: str, card: dict) -> str:
+    return render_template(CARD_TEMPLATES[target_type], card=card, rescue_phone=current_app.config["RESCUE_PHONE"])

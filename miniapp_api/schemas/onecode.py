@@ -1,4 +1,5 @@
-"""Scan answers, one schema per audience (a whitelist of fields, never a filtered superset)."""
+"""Scan answers, one schema per target type and audience (a whitelist of fields, never a filtered
+superset); the audiences themselves are registered by the domains (services.onecode.views)."""
 from __future__ import annotations
 
 from marshmallow import fields, validate
@@ -33,19 +34,19 @@ class PublicScanSchema(OutputSchema):
 
 
 class ReporterScanSchema(PublicScanSchema):
-    equipment_id = fields.Function(lambda s: s.equipment.id)
+    equipment_id = fields.Function(lambda s: s.target.id)
     actions = fields.Function(lambda s: [*s.card["actions"], "report_risk"])
 
 
 class UnitScanSchema(PublicScanSchema):
-    equipment = fields.Nested(EquipmentSummarySchema)
-    safety_officer_person_id = fields.Function(lambda s: s.equipment.safety_officer_person_id)
+    equipment = fields.Nested(EquipmentSummarySchema, attribute="target")
+    safety_officer_person_id = fields.Function(lambda s: s.target.safety_officer_person_id)
     actions = fields.Function(lambda s: [*s.card["actions"], "report_risk", "view_record"])
 
 
 class AgencyScanSchema(PublicScanSchema):
-    equipment = fields.Nested(EquipmentSummarySchema)
-    application = fields.Nested(AgencyPendingApplicationSchema)
+    equipment = fields.Nested(EquipmentSummarySchema, attribute="target")
+    application = fields.Nested(AgencyPendingApplicationSchema, attribute="details.application")
     actions = fields.Function(lambda s: [*s.card["actions"], "view_application"])
 
 
@@ -58,17 +59,21 @@ class HistorySchema(OutputSchema):
 
 
 class RegulatorScanSchema(PublicScanSchema):
-    equipment = fields.Nested(EquipmentSchema)
-    history = fields.List(fields.Nested(HistorySchema))
+    equipment = fields.Nested(EquipmentSchema, attribute="target")
+    history = fields.List(fields.Nested(HistorySchema), attribute="details.history")
 
 
-SCAN_SCHEMAS = {"public": PublicScanSchema(), "reporter": ReporterScanSchema(), "unit": UnitScanSchema(),
-                "agency": AgencyScanSchema(), "regulator": RegulatorScanSchema()}
+# (target type, audience) -> the answer's schema; a domain adding a target type adds its own.
+SCAN_SCHEMAS = {("equipment", "public"): PublicScanSchema(), ("equipment", "reporter"): ReporterScanSchema(),
+                ("equipment", "unit"): UnitScanSchema(), ("equipment", "agency"): AgencyScanSchema(),
+                ("equipment", "regulator"): RegulatorScanSchema()}
 
 
 class CodeSchema(OutputSchema):
     code = fields.String()
-    equipment_id = fields.Integer()
+    target_type = fields.String()
+    target_id = fields.Integer()
+    equipment_id = fields.Integer(allow_none=True)
     status = fields.String()
     url = fields.String()
     created_at = fields.DateTime()

@@ -32,10 +32,10 @@ from core.scoping import scoped
 from core.timeutil import business_today, utcnow
 from models.checks import Checklist, DailyCheck
 from models.equipment import CatalogueEntry, Equipment
-from models.onecode import EquipmentCode
-from qr import resolve
+from models.onecode import Code
 from services import findings
 from services.checks import appointments, checklists
+from services.equipment import onecode as equipment_onecode
 from services.checks.scope import covered_clause, is_covered
 
 CHECKER_ROLES = ("safety_officer", "safety_director")
@@ -92,11 +92,11 @@ def _scan_ttl() -> int:
 def scan(identity: Identity, raw_code: str, now: datetime | None = None) -> ScanResult:
     """The officer scans a device's code on site: the server's time is the proof of presence.
 
-    Raises what `qr.resolve.public` raises for malformed, unknown and voided codes, and
+    Raises what `services.equipment.onecode.scanned_equipment` raises for malformed, unknown,
+    voided and non-device codes, and
     Forbidden when the caller is not the device's unit's 安全员 or 安全总监.
     """
-    _card, equipment_id = resolve.public(raw_code)
-    equipment = db.session.get(Equipment, equipment_id)
+    equipment = equipment_onecode.scanned_equipment(raw_code)
     require_checker(identity, equipment)
     now = now or utcnow()
     token = _serializer().dumps({"p": identity.person_id, "e": equipment.id, "t": now.isoformat()})
@@ -268,10 +268,10 @@ def day_list(identity: Identity, *, day: date | None = None, scope: str = "mine"
     total = db.session.scalar(select(func.count()).select_from(devices)) or 0
     done = db.session.scalar(select(func.count()).select_from(devices).join(
         done_q, done_q.c.equipment_id == devices.c.id)) or 0
-    stmt = (select(Equipment, DailyCheck, EquipmentCode.code)
+    stmt = (select(Equipment, DailyCheck, Code.code)
             .outerjoin(DailyCheck, and_(DailyCheck.equipment_id == Equipment.id, DailyCheck.check_date == day))
-            .outerjoin(EquipmentCode, and_(EquipmentCode.equipment_id == Equipment.id,
-                                           EquipmentCode.status == "active"))
+            .outerjoin(Code, and_(Code.target_type == equipment_onecode.TARGET, Code.target_id == Equipment.id,
+                                  Code.status == "active"))
             .where(Equipment.id.in_(select(devices.c.id))))
     if state == "done":
         stmt = stmt.where(DailyCheck.id.is_not(None))

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.timeutil import business_today
 from models.equipment import Equipment
 from models.orgs import Person, Unit
-from qr import assign
+from services.equipment import onecode as equipment_onecode
 from services.equipment import catalogue, offices
 from services.orgs import people
 
@@ -83,5 +83,6 @@ def load(today: date | None = None) -> int:
     db.session.flush()
     for name in {batch.unit_name for batch in BATCHES}:
         unit_id = db.session.scalar(select(Unit.id).where(Unit.name == name))
-        created += assign.assign_many(list(db.session.scalars(assign.uncoded_equipment_stmt(unit_id, None))), None)
+        created += equipment_onecode.assign_many(
+            list(db.session.scalars(equipment_onecode.uncoded_equipment_stmt(unit_id, None))), None)
     return created

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.timeutil import business_today
 from models.equipment import Equipment
 from models.inspection import InspectionApplication
-from models.onecode import EquipmentCode
+from models.onecode import Code
 from models.orgs import Unit
 from services.demo.equipment import MALL
 from services.demo.orgs import demo_person
@@ -30,8 +30,8 @@ def load() -> int:
         return 0
     # The mall's second coded elevator (the first carries the demo maintenance contract).
     elevator = db.session.scalar(
-        select(Equipment).join(EquipmentCode, (EquipmentCode.equipment_id == Equipment.id)
-                               & (EquipmentCode.status == "active"))
+        select(Equipment).join(Code, (Code.target_type == "equipment") & (Code.target_id == Equipment.id)
+                               & (Code.status == "active"))
         .where(Equipment.use_unit_id == mall_id, Equipment.catalogue_code == "3110",
                Equipment.registration_status == "registered")
         .order_by(Equipment.id).offset(1).limit(1))

@@ -5,3 +5,6 @@ and the applications to them (`applications`, 报检: submit, accept with a plan
 refuse, withdraw). Results, reports, due-date updates and the agencies' machine API
 come in a later slice.
 """
+
+# The agency's scan view registers with onecode on import.
+from services.inspection import onecode as _onecode  # noqa: E402,F401

@@ -31,9 +31,9 @@ from core.timeutil import utcnow
 from models.equipment import Equipment
 from models.orgs import Person, Unit
 from models.risk import AREAS, HAZARD_LEVELS, REPORT_KINDS, MonitoringPoint, Reporter, RiskReport
-from qr import resolve
 from services import notify
 from services.equipment import catalogue
+from services.equipment import onecode as equipment_onecode
 from services.orgs import people, regions
 from services.risk import access, emergency, media, path, points
 
@@ -113,8 +113,7 @@ def _equipment(identity: Identity, data: dict) -> Equipment | None:
     if equipment_id is not None:
         return get_in_scope(Equipment, equipment_id, identity, "未找到该设备。")
     if scanned:  # the one-code package: a scan names the device, whoever uses it
-        _card, found_id = resolve.public(scanned)
-        return db.session.get(Equipment, found_id)
+        return equipment_onecode.scanned_equipment(scanned)
     return None
 
 
@@ -145,7 +144,7 @@ def submit_report(identity: Identity, data: dict) -> RiskReport:
     - required: `area` (models.risk.AREAS code), `kind` (REPORT_KINDS code), `title` (≤ 200 chars),
       `body` (≤ 20,000 chars);
     - optional: `point_id` (only when the caller reports for several points), `equipment_id` (a device
-      the caller may see) or `equipment_code_scan` (a scanned one-code, resolved by `qr.resolve.public`),
+      the caller may see) or `equipment_code_scan` (a scanned one-code, resolved by `services.equipment.onecode.scanned_equipment`),
       `catalogue_code` (defaults to the device's), `place`, `region_code` (defaults to the point's;
       must lie in the point's subtree), `photo_ids` (≤ RISK_MAX_PHOTOS stored JPEG/PNG files of the
       caller's unit), `document_ids` (≤ 9 stored files of the unit), `suggested_level`
@@ -160,7 +159,7 @@ def submit_report(identity: Identity, data: dict) -> RiskReport:
     Raises: Forbidden 403 `not_reporter`; RuleViolation 409 `reporter_info_incomplete` (details.missing)
     or `emergency_not_accepted` (96333/119/120 guidance; send `not_emergency_confirmed: true` when it
     is not an emergency); InvalidInput 422 naming the field; NotFound for an unseen device;
-    errors of `qr.resolve.public` for a bad scanned code.
+    errors of `services.equipment.onecode.scanned_equipment` for a bad scanned code.
     """
     reporter = current_reporter(identity, data.get("point_id"))
     point = reporter.point

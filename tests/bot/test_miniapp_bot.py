@@ -117,7 +117,7 @@ def test_a_suggestion_is_recorded_and_its_status_maintained_by_ops(
 
 
 def test_a_device_is_looked_up_by_its_code(push, answers, make_unit, make_equipment):
-    from qr.assign import active_code, assign_many
+    from services.equipment.onecode import active_code, assign_many
 
     unit = make_unit("use", "610113", name="演示商场")
     elevator = make_equipment(unit, "3110", use_status="in_use", registration_cert_no="梯11陕A00042(24)",

@@ -20,7 +20,7 @@ ELEVATOR_ITEMS = 7  # the platform's default elevator list (migration 0005)
 @pytest.fixture
 def mall(make_unit, make_person, make_equipment, auth_headers):
     """Two elevators in the officer's care, one in a colleague's, one escalator without an officer."""
-    from qr.assign import active_code, assign_many
+    from services.equipment.onecode import active_code, assign_many
 
     unit = make_unit("use", "610113", name="演示日管控商场")
     maintainer = make_unit("production", "610113", name="演示日管控维保公司", production_scopes=["maintenance"])

@@ -50,7 +50,7 @@ def test_only_a_manager_adapts_the_list_and_it_has_one_to_fifty_items(client, ma
 
 
 def test_a_cylinder_is_checked_against_the_filling_list_and_a_vessel_against_its_kind(client, mall, make_equipment):
-    from qr.assign import active_code, assign_many
+    from services.equipment.onecode import active_code, assign_many
 
     cylinder = make_equipment(mall["unit"], "2310", use_status="in_use")
     vessel = make_equipment(mall["unit"], "2150", use_status="in_use")

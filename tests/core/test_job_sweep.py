@@ -18,7 +18,7 @@ from core.storage import StoredFile
 from core.timeutil import utcnow
 from jobs.maintenance import sweep_lost_jobs
 from models.equipment import Equipment, EquipmentImport
-from models.onecode import CodeJob, EquipmentCode
+from models.onecode import Code, CodeJob
 from models.risk import PeriodicRiskReport, RiskReport
 from services.risk import media
 from tests.core.test_jobs import queued
@@ -150,7 +150,7 @@ def test_a_code_job_lost_while_redis_was_down_runs_once_through_the_sweep(
     run_assign_job(job_id)  # a second delivery finds the job done and issues nothing
     db.session.expire_all()
     assert db.session.get(CodeJob, job_id).status == "done"
-    assert db.session.scalar(select(func.count()).select_from(EquipmentCode)) == 3  # the elevator's and two
+    assert db.session.scalar(select(func.count()).select_from(Code)) == 3  # the elevator's and two
     assert sweep_lost_jobs() == 0
 
 

@@ -160,7 +160,7 @@ def _jobs() -> list[Job]:
 # -- progress, one way: the row and the rq job's meta -------------------------------------------------
 
 def test_a_code_jobs_progress_is_on_its_row_and_in_its_rq_job(client, site, make_equipment, monkeypatch, run_jobs):
-    from services.onecode import batches
+    from services.equipment import code_jobs as batches
 
     monkeypatch.setattr(batches, "CHUNK", 1)
     for _ in range(2):
@@ -174,7 +174,7 @@ def test_a_code_jobs_progress_is_on_its_row_and_in_its_rq_job(client, site, make
 
 def test_codes_assigned_before_a_failing_chunk_stay_assigned(client, site, make_equipment, monkeypatch):
     from jobs.onecode import run_assign_job
-    from services.onecode import batches
+    from services.equipment import code_jobs as batches
 
     monkeypatch.setattr(batches, "CHUNK", 1)
     devices = [make_equipment(site["unit"], "3310", use_status="in_use").id for _ in range(2)]

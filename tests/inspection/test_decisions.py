@@ -6,7 +6,7 @@ from sqlalchemy import select
 from core.audit import AuditEntry
 from core.extensions import db
 from models.inspection import InspectionApplication
-from models.onecode import EquipmentCode
+from services.equipment.onecode import active_code
 from services.inspection import applications
 from tests.inspection.conftest import days
 
@@ -194,14 +194,12 @@ def test_the_demo_data_holds_a_pending_application_for_the_demo_agency(client, d
     assert [a.status for a in pending] == ["submitted"]
     application = pending[0]
     assert application.equipment.use_unit.name == "演示雁塔商业广场有限公司"
-    assert db.session.scalar(select(EquipmentCode.code).where(EquipmentCode.equipment_id == application.equipment_id,
-                                                              EquipmentCode.status == "active"))
+    assert active_code(application.equipment_id) is not None
     assert applications.pending_for_agency(application.equipment_id, agency.unit_id).id == application.id
     listed = client.get(URL, headers=auth_headers(agency)).json
     assert [item["id"] for item in listed["items"]] == [application.id]
     # Scanning the device's code, the agency's inspector is shown that application (whole phone, no history).
-    code = db.session.scalar(select(EquipmentCode.code).where(EquipmentCode.equipment_id == application.equipment_id,
-                                                              EquipmentCode.status == "active"))
+    code = active_code(application.equipment_id).code
     answer = client.get(f"/api/v1/scan/{code}", headers=auth_headers(agency)).json
     assert answer["audience"] == "agency"
     card = answer["application"]

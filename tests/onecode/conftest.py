@@ -7,7 +7,7 @@ def site(make_unit, make_person, make_equipment, auth_headers):
     from datetime import timedelta
 
     from core.timeutil import business_today
-    from qr.assign import assign_many, active_code
+    from services.equipment.onecode import assign_many, active_code
 
     unit = make_unit("use", "610113", name="演示扫码商场")
     maintainer = make_unit("production", "610113", name="演示维保公司", contact_phone="029-88886666",

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
-from models.onecode import EquipmentCode
+from models.onecode import Code as EquipmentCode
 
 needs_tools = pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
                                  reason="zbarimg and pdftoppm come with `make test` (zbar-tools, poppler-utils)")

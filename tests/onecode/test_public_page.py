@@ -25,7 +25,7 @@ def test_the_cached_page_follows_changes_to_the_device(client, site):
     from core.extensions import db
     from core.redis import get_redis
     from models.equipment import Equipment
-    from qr import cache
+    from services.onecode import cache
 
     assert "在检验有效期内" in client.get(f"/c/{site['code']}").get_data(as_text=True)
     assert get_redis().exists(cache.page_key(site["code"]))  # the second view is served as rendered

@@ -43,7 +43,7 @@ def test_the_status_colour_follows_inspection_and_use_status(client, site, chang
 
 
 def test_only_elevators_show_the_96333_line(client, site, make_equipment):
-    from qr.assign import active_code, assign_many
+    from services.equipment.onecode import active_code, assign_many
 
     boiler = make_equipment(site["unit"], "1200", use_status="in_use")
     assign_many([boiler.id], None)

@@ -130,7 +130,7 @@ def make_point(make_complete_person, auth_headers):
 
 @pytest.fixture
 def risk(make_unit, make_person, make_complete_person, make_point, make_equipment, auth_headers):
-    from qr.assign import active_code, assign_many
+    from services.equipment.onecode import active_code, assign_many
 
     def regulator(code: str, name: str):
         unit = make_unit("regulator", code, name=name)

@@ -1,4 +1,4 @@
-"""Bulk one-code work for a unit or a region, as background work with progress (`core.work`):
+"""Bulk one-code work over a unit's or a region's devices (the equipment domain's use of one-code), as background work with progress (`core.work`):
 assigning codes to every in-use device (`ASSIGN_WORK`), and printing label sheets (A4 PDF,
 `LABEL_SHEET_WORK`).
 
@@ -15,7 +15,6 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 from core import audit, work
 from core.auth import Identity
@@ -24,13 +23,13 @@ from core.extensions import db
 from core.scoping import region_in_scope
 from core.storage import store_upload
 from core.timeutil import utcnow
-from models.equipment import CatalogueEntry, Equipment
-from models.onecode import CodeJob, EquipmentCode
+from models.equipment import Equipment
+from models.onecode import Code, CodeJob
 from models.orgs import Unit
-from qr import assign
-from qr.codes import code_url
 from qr.render import LabelText
 from qr.sheets import write_sheet_pdf
+from services.equipment import onecode as assign
+from services.equipment.records import MANAGER_ROLES
 from services.orgs import regions
 
 CHUNK = 500
@@ -42,7 +41,7 @@ def start_job(identity: Identity, kind: str, unit_id: int | None, region_code: s
         unit_id = identity.unit_id
     if unit_id is not None:
         unit = db.session.get(Unit, unit_id)
-        own = identity.unit_id == unit_id and identity.has_role(*assign.MANAGER_ROLES)
+        own = identity.unit_id == unit_id and identity.has_role(*MANAGER_ROLES)
         if unit is None or not (own or (identity.is_regulator and region_in_scope(unit.region_code, identity))):
             raise Forbidden("只能为本单位或辖区内的单位批量办理。", code="not_code_manager")
         region_code = unit.region_code
@@ -106,17 +105,7 @@ def run_assign(job_id: int, progress: work.Progress) -> None:
 
 
 def _label_rows(where) -> Iterator[LabelText]:
-    base, phone = current_app.config["PUBLIC_BASE_URL"], current_app.config["RESCUE_PHONE"]
-    use_unit = aliased(Unit)
-    stmt = (select(EquipmentCode.code, CatalogueEntry.name, CatalogueEntry.kind_code,
-                   Equipment.registration_cert_no, use_unit.name, Equipment.legacy_use_unit_name)
-            .join(Equipment, Equipment.id == EquipmentCode.equipment_id)
-            .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-            .outerjoin(use_unit, use_unit.id == Equipment.use_unit_id)
-            .where(EquipmentCode.status == "active", where).order_by(Equipment.id))
-    for code, category, kind, cert_no, unit_name, legacy_name in db.session.execute(stmt):
-        yield LabelText(code, code_url(base, code), category, cert_no, unit_name or legacy_name,
-                        phone if kind == "3000" else None)
+    return assign.label_rows(where)
 
 
 def _reach_clause(unit_id: int | None, region_codes: list[str] | None):
@@ -125,13 +114,13 @@ def _reach_clause(unit_id: int | None, region_codes: list[str] | None):
 
 def label_for(code: str) -> LabelText:
     """What one active code's label says."""
-    return next(_label_rows(EquipmentCode.code == code))
+    return next(_label_rows(Code.code == code))
 
 
 def count_labels(unit_id: int | None, region_codes: list[str] | None) -> int:
-    stmt = (select(func.count()).select_from(EquipmentCode)
-            .join(Equipment, Equipment.id == EquipmentCode.equipment_id)
-            .where(EquipmentCode.status == "active", _reach_clause(unit_id, region_codes)))
+    stmt = (select(func.count()).select_from(Code)
+            .join(Equipment, (Code.target_type == assign.TARGET) & (Equipment.id == Code.target_id))
+            .where(Code.status == "active", _reach_clause(unit_id, region_codes)))
     return db.session.scalar(stmt) or 0
 
 

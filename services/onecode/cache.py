@@ -1,13 +1,14 @@
-"""The public scan cache in Redis, invalidated when a device or its code changes.
+"""The public scan cache in Redis, invalidated when a target or its code changes.
 
 Two entries per code, both ready to send:
 
-- `onecode:card:<code>`: `<equipment id>\\n<card JSON>` (the whitelisted public card, serialised
-  once), or `<equipment id>\\nvoided` for a voided code;
+- `onecode:card:<code>`: `<target type>:<target id>\\n<card JSON>` (the whitelisted public card,
+  serialised once), or `<target type>:<target id>\\nvoided` for a voided code;
 - `onecode:page:<code>`: the rendered public page (HTML bytes).
 
-The codes cached for a device are kept in a set, so a change to the device (seen at flush,
-acted on at commit) deletes all of its entries. Bulk Core updates bypass the session and are
+The codes cached for a target are kept in a set, so a change to the target (seen at flush, acted
+on at commit) deletes all of its entries. Which models stand for which target is registered by
+the target's domain (`targets.Target.watch`). Bulk Core updates bypass the session and are
 covered by the TTL (PUBLIC_CACHE_SECONDS).
 
 A read is one round trip on the process's own connection (core.redis.OwnConnection): the
@@ -27,12 +28,14 @@ from sqlalchemy.orm import Session
 
 from core import ratelimit
 from core.redis import get_redis, own_connection
-from models.equipment import Equipment
-from models.onecode import EquipmentCode
+from models.onecode import Code
+from services.onecode import targets
 
 log = logging.getLogger(__name__)
-_DIRTY = "onecode_dirty_equipment"
+_DIRTY = "onecode_dirty_targets"
 VOIDED = b"voided"
+# Entries written before codes were typed carry a bare device id.
+_LEGACY_TYPE = "equipment"
 
 
 def card_key(code: str) -> str:
@@ -43,24 +46,26 @@ def page_key(code: str) -> str:
     return f"onecode:page:{code}"
 
 
-def _codes_key(equipment_id: int) -> str:
-    return f"onecode:codes:{equipment_id}"
+def _codes_key(target_type: str, target_id: int) -> str:
+    return f"onecode:codes:{target_type}:{target_id}"
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A cached card: its device and the payload (card JSON, or VOIDED)."""
+    """A cached card: its target and the payload (card JSON, or VOIDED)."""
 
-    equipment_id: int
+    target_type: str
+    target_id: int
     payload: bytes
 
     @classmethod
     def parse(cls, raw: bytes) -> Entry:
         head, _, payload = raw.partition(b"\n")
-        return cls(int(head), payload)
+        kind, _, ident = head.rpartition(b":")
+        return cls(kind.decode() if kind else _LEGACY_TYPE, int(ident), payload)
 
     def dump(self) -> bytes:
-        return b"%d\n%s" % (self.equipment_id, self.payload)
+        return b"%s:%d\n%s" % (self.target_type.encode(), self.target_id, self.payload)
 
 
 @dataclass(frozen=True)
@@ -97,46 +102,65 @@ def read(keys: tuple[str, ...], rate_bucket: str | None = None) -> Read:
     return Read(count)
 
 
-def put(code: str, equipment_id: int, card: bytes | None = None, page: bytes | None = None) -> None:
+def put(code: str, target_type: str, target_id: int, card: bytes | None = None, page: bytes | None = None) -> None:
     """Cache a code's card entry (card JSON or VOIDED) and/or its rendered page."""
     redis = get_redis()
     if redis is None:
         return
     ttl = current_app.config["PUBLIC_CACHE_SECONDS"]
+    codes_key = _codes_key(target_type, target_id)
     try:
         pipe = redis.pipeline(transaction=False)
         if card is not None:
-            pipe.set(card_key(code), Entry(equipment_id, card).dump(), ex=ttl)
+            pipe.set(card_key(code), Entry(target_type, target_id, card).dump(), ex=ttl)
         if page is not None:
             pipe.set(page_key(code), page, ex=ttl)
         # The set outlives every entry it lists, so invalidation always finds them.
-        pipe.sadd(_codes_key(equipment_id), code)
-        pipe.expire(_codes_key(equipment_id), ttl + 60)
+        pipe.sadd(codes_key, code)
+        pipe.expire(codes_key, ttl + 60)
         pipe.execute()
     except RedisError:
         log.warning("public scan answer not cached", exc_info=True)
 
 
-def invalidate(equipment_ids: set[int]) -> None:
+def invalidate(changed: set[tuple[str, int]]) -> None:
+    """Drop the cached entries of every code of these (target type, target id)."""
     redis = get_redis()
-    if redis is None or not equipment_ids:
+    if redis is None or not changed:
         return
     try:
-        for equipment_id in equipment_ids:
-            codes = [c.decode() for c in redis.smembers(_codes_key(equipment_id))]
-            keys = [key(c) for c in codes for key in (card_key, page_key)] + [_codes_key(equipment_id)]
-            redis.delete(*keys)
+        for target_type, target_id in changed:
+            codes_key = _codes_key(target_type, target_id)
+            codes = [c.decode() for c in redis.smembers(codes_key)]
+            redis.delete(*[key(c) for c in codes for key in (card_key, page_key)], codes_key)
     except RedisError:
         log.warning("public scan cache not invalidated; the TTL will", exc_info=True)
+
+
+# model class -> [(target type, instance -> target id)], rebuilt when the registry changes
+_watched: dict[type, list[tuple[str, object]]] = {}
+
+
+def _rebuild_watch() -> None:
+    _watched.clear()
+    for target in targets.all_targets():
+        for model, target_id in target.watch.items():
+            _watched.setdefault(model, []).append((target.type, target_id))
+
+
+targets.on_change(_rebuild_watch)
 
 
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, flush_context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Equipment) and obj.id is not None:
-            session.info.setdefault(_DIRTY, set()).add(obj.id)
-        elif isinstance(obj, EquipmentCode):
-            session.info.setdefault(_DIRTY, set()).add(obj.equipment_id)
+        if isinstance(obj, Code):
+            session.info.setdefault(_DIRTY, set()).add((obj.target_type, obj.target_id))
+            continue
+        for target_type, target_id in _watched.get(type(obj), ()):
+            ident = target_id(obj)
+            if ident is not None:
+                session.info.setdefault(_DIRTY, set()).add((target_type, ident))
 
 
 @event.listens_for(Session, "after_commit")
