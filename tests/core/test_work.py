@@ -21,7 +21,7 @@ from core.timeutil import utcnow
 from jobs.maintenance import sweep_lost_jobs
 from models.equipment import EquipmentImport
 from models.notify import OutboxMessage
-from models.onecode import CodeJob, EquipmentCode
+from models.onecode import Code, CodeJob
 from models.risk import PeriodicRiskReport, RiskReport
 from tests.core.test_job_sweep import redis_down
 from tests.equipment.test_imports import elevator, fill, template, upload, yanta  # noqa: F401  (fixtures)
@@ -193,8 +193,8 @@ def test_codes_assigned_before_a_failing_chunk_stay_assigned(client, site, make_
     db.session.expire_all()
     row = db.session.get(CodeJob, job_id)
     assert (row.status, row.processed, row.error) == ("failed", 1, "处理失败，请稍后重试或联系运维。")
-    coded = db.session.scalar(select(func.count()).select_from(EquipmentCode)
-                              .where(EquipmentCode.equipment_id.in_(devices)))
+    coded = db.session.scalar(select(func.count()).select_from(Code)
+                              .where(Code.target_type == "equipment", Code.target_id.in_(devices)))
     assert coded == 1  # the first chunk's code was committed with its progress
 
 
