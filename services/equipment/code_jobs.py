@@ -112,11 +112,6 @@ def _reach_clause(unit_id: int | None, region_codes: list[str] | None):
     return Equipment.use_unit_id == unit_id if unit_id is not None else Equipment.region_code.in_(region_codes)
 
 
-def label_for(code: str) -> LabelText:
-    """What one active code's label says."""
-    return next(_label_rows(Code.code == code))
-
-
 def count_labels(unit_id: int | None, region_codes: list[str] | None) -> int:
     stmt = (select(func.count()).select_from(Code)
             .join(Equipment, (Code.target_type == assign.TARGET) & (Equipment.id == Code.target_id))
