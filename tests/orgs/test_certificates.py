@@ -108,6 +108,7 @@ def test_assigning_an_operator_with_an_expired_certificate_is_refused(client, un
     assert "已于" in response.json["message"] and "roles" in response.json["details"]["fields"]
     valid = client.post(f"/api/v1/units/{unit.id}/people", json=role_body(business_today()), headers=headers)
     assert valid.status_code == 201, valid.json
+    assert valid.json["roles"][0]["certificate_expired"] is False
     # Changing the certificate to an expired one is refused too; other edits keep it.
     person_id = valid.json["id"]
     changed = client.patch(f"/api/v1/people/{person_id}", json={"roles": role_body(yesterday)["roles"]},
@@ -122,5 +123,6 @@ def test_a_licence_expiry_already_past_is_refused_in_unit_maintenance(client, ma
     response = client.patch(f"/api/v1/units/{producer.id}", json={"licence_expiry": past}, headers=headers)
     assert (response.status_code, response.json["code"]) == (422, "licence_expired")
     future = (business_today() + timedelta(days=365)).isoformat()
-    assert client.patch(f"/api/v1/units/{producer.id}", json={"licence_expiry": future},
-                        headers=headers).status_code == 200
+    updated = client.patch(f"/api/v1/units/{producer.id}", json={"licence_expiry": future}, headers=headers)
+    assert updated.status_code == 200, updated.json
+    assert (updated.json["licence_expiry"], updated.json["licence_expired"]) == (future, False)
