@@ -75,6 +75,8 @@ class Config:
         self.TOKEN_TTL_HOURS_PC = _int("TOKEN_TTL_HOURS_PC", 12)
         self.BIND_TICKET_TTL_SECONDS = _int("BIND_TICKET_TTL_SECONDS", 600)
         self.INVITATION_TTL_DAYS = _int("INVITATION_TTL_DAYS", 7)
+        # Reminder lead time before a person's certificate or a unit's licence expires.
+        self.CERTIFICATE_EXPIRY_LEAD_DAYS = _int("CERTIFICATE_EXPIRY_LEAD_DAYS", 30)
         self.PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
         self.LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)

@@ -10,7 +10,7 @@ from jobs.commands import register_commands
 # Every module with job functions. Loading them binds each kind of work of the registry
 # (`core.work`) to its job function, so `load()` runs when the app is created.
 JOB_MODULES = ("jobs.analytics", "jobs.checks", "jobs.equipment", "jobs.inspection", "jobs.maintenance",
-               "jobs.notify", "jobs.onecode", "jobs.risk")
+               "jobs.notify", "jobs.onecode", "jobs.orgs", "jobs.risk")
 
 
 def load() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jobs import analytics, checks, inspection, maintenance, notify, risk
+from jobs import analytics, checks, inspection, maintenance, notify, orgs, risk
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,10 @@ SCHEDULE: tuple[Periodic, ...] = (
              description="daily digest to the ops group at 08:30 Asia/Shanghai (once a day)"),
     Periodic(inspection.remind_inspections_due, "0 1 * * *", queue="notify", timeout=600,
              description="inspection-due reminders to use units at 09:00 Asia/Shanghai (once a week each)"),
+    Periodic(orgs.remind_expiring_certificates, "10 1 * * *", queue="notify", timeout=600,
+             description="certificates (作业/检验/检测人员证) and unit licences within "
+                         "CERTIFICATE_EXPIRY_LEAD_DAYS (30) of expiry, and again at expiry, at 09:10 "
+                         "Asia/Shanghai (each stage once)"),
     Periodic(maintenance.sweep_lost_jobs, "*/5 * * * *", timeout=120,
              description="re-enqueue every kind of work of the registry (core.work) still waiting after "
                          "JOB_SWEEP_GRACE_SECONDS (600) with no live rq job: lost enqueues, dead workers"),

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from core.idcodes import mask_id_number, mask_phone
 from core.pagination import PageQuery, page_schema
 from core.schemas import InputSchema, OutputSchema
-from services.orgs import units
+from services.orgs import certificates, units
 from models.orgs import PRODUCTION_SCOPES, ROLES, UNIT_KINDS, UNIT_STATUSES
 
 _kind = validate.OneOf(list(UNIT_KINDS))
@@ -124,6 +124,8 @@ class UnitSchema(UnitSummarySchema):
     postal_code = fields.String(allow_none=True)
     licence_no = fields.String(allow_none=True)
     licence_expiry = fields.Date(allow_none=True)
+    licence_expired = fields.Function(lambda u: certificates.is_expired(u.licence_expiry),
+                                      metadata={"type": "boolean", "description": "许可证（核准证）已过有效期"})
     submitted_at = fields.DateTime(allow_none=True)
     review_note = fields.String(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)
@@ -184,6 +186,8 @@ class RoleSchema(OutputSchema):
     certificate_type = fields.String(allow_none=True)
     certificate_no = fields.String(allow_none=True)
     certificate_expiry = fields.Date(allow_none=True)
+    certificate_expired = fields.Function(lambda r: certificates.is_expired(r.certificate_expiry),
+                                          metadata={"type": "boolean", "description": "证书已过有效期"})
     specialties = fields.List(fields.String())
 
 

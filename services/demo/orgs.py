@@ -5,6 +5,7 @@ so `demo-<name>` codes log in through the fake WeChat. Loading twice adds nothin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
@@ -73,9 +74,11 @@ DEMO_UNITS = [
               DemoPerson("demo-ops", "平台运维", [_role("ops"), _role("unit_admin")], "13900000006")]),
     DemoUnit({"kind": "inspection", "name": "演示特种设备检验检测院", "uscc": demo_uscc("610113", "6U1001"),
               "region_code": "610113", "address": "西安市雁塔区演示路 1 号", "legal_representative": "检验院长",
-              "contact_name": "检验联系人", "contact_phone": "029-80000001", "licence_no": "TS7110001-2028"},
+              "contact_name": "检验联系人", "contact_phone": "029-80000001", "licence_no": "TS7110001-2028",
+              "licence_expiry": date(2028, 12, 31)},
              [DemoPerson("demo-agency", "检验员", [_role("inspector", certificate_type="检验人员证",
-                                                       certificate_no="DTJ-610001")], "13900000007",
+                                                       certificate_no="DTJ-610001",
+                                                       certificate_expiry=date(2029, 6, 30))], "13900000007",
                          demo_id_number("610113", "19850312", "031"))]),
     DemoUnit({"kind": "use", "name": "演示雁塔商业广场有限公司", "uscc": demo_uscc("610113", "6U2002"),
               "region_code": "610113", "address": "西安市雁塔区演示大道 88 号", "legal_representative": "广场法人",
@@ -93,7 +96,8 @@ DEMO_UNITS = [
     DemoUnit({"kind": "production", "name": "演示电梯维保有限公司", "uscc": demo_uscc("610113", "6U3003"),
               "region_code": "610113", "address": "西安市雁塔区演示路 9 号", "legal_representative": "维保法人",
               "contact_name": "维保联系人", "contact_phone": "029-80000003",
-              "production_scopes": ["installation", "repair", "maintenance"], "licence_no": "TS3161001-2027"},
+              "production_scopes": ["installation", "repair", "maintenance"], "licence_no": "TS3161001-2027",
+              "licence_expiry": date(2027, 12, 31)},
              [DemoPerson("demo-maintainer", "维保负责人", [_role("unit_admin"), _role("quality_safety_director")],
                          "13900000012")]),
     DemoUnit({"kind": "use", "name": "演示韩城化工有限公司", "uscc": demo_uscc("610581", "6U4004"),

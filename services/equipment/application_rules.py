@@ -19,7 +19,7 @@ from models.equipment import (APPLICATION_KINDS, GONE_STATUSES, REGISTRATION_STA
                               Equipment)
 from models.orgs import Region, Unit
 from services.equipment import catalogue, contracts, offices, records
-from services.orgs import regions, units
+from services.orgs import certificates, regions, units
 
 EDITABLE_STATUSES = ("draft", "returned")
 # 施工告知: the licence scope a production unit needs for each kind of work.
@@ -70,9 +70,11 @@ def _construction_notice(app: Application, eq: Equipment, today: date) -> None:
     """施工告知 before work starts, by a unit licensed for that work (安装 / 改造 / 修理)."""
     if eq.use_status in GONE_STATUSES:
         raise RuleViolation("设备已报废、拆除或迁出，不能办理施工告知。", code="equipment_not_in_service")
-    scopes = set(db.session.get(Unit, app.applicant_unit_id).production_scopes or [])
-    if not scopes & WORK_SCOPES[app.form["work_type"]]:
+    unit = db.session.get(Unit, app.applicant_unit_id)
+    if not set(unit.production_scopes or []) & WORK_SCOPES[app.form["work_type"]]:
         raise Forbidden("本单位没有与该施工类别相应的许可项目，不能办理施工告知。", code="production_scope_missing")
+    if app.status in EDITABLE_STATUSES:
+        certificates.require_licence_in_date(unit, "办理施工告知", today=today)
     start = _day(app.form, "planned_start_date")
     if app.status in EDITABLE_STATUSES and start < today:
         raise _form_error("planned_start_date", "施工告知须在施工开始前办理，计划开工日期不能早于今天。",

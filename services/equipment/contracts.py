@@ -18,6 +18,7 @@ from core.extensions import db
 from models.equipment import GONE_STATUSES, Application, Equipment, MaintenanceContract
 from models.orgs import Unit
 from services.equipment import catalogue
+from services.orgs import certificates
 
 MODES = {"fixed": "固定周期", "on_demand": "按需维保"}
 # TSG T5002-2017: fixed-cycle maintenance at least every 15 days; 按需维保 sets its own interval by contract.
@@ -44,7 +45,7 @@ def with_defaults(form: dict) -> dict:
 
 def check_filing(application: Application, equipment: Equipment, today: date) -> None:
     """维保合同备案 rules: elevators only (catalogue kind 3000); the other party holds an approved
-    production licence with 电梯维保 scope; the period ends after it starts; a fixed-cycle contract
+    production licence with 电梯维保 scope, in date; the period ends after it starts; a fixed-cycle contract
     maintains at least every 15 days (TSG T5002-2017). Raises InvalidInput / RuleViolation."""
     form = application.form
     if not catalogue.is_elevator(equipment.catalogue):
@@ -56,6 +57,7 @@ def check_filing(application: Application, equipment: Equipment, today: date) ->
             or "maintenance" not in (unit.production_scopes or [])):
         raise _field_error("maintenance_unit_id", "维保单位须为平台上已审核、持有电梯维保许可的生产单位。",
                            "maintenance_unit_invalid")
+    certificates.require_licence_in_date(unit, "承接电梯维保", field="maintenance_unit_id", today=today)
     start, end, signed = _day(form, "start_date"), _day(form, "end_date"), _day(form, "signed_on")
     if start is None or end is None or end <= start:
         raise _field_error("end_date", "合同终止日期须晚于起始日期。", "contract_period_invalid")

@@ -6,7 +6,7 @@ from sqlalchemy import Select, select
 from core.errors import InvalidInput
 from core.extensions import db
 from models.orgs import Unit
-from services.orgs import regions
+from services.orgs import certificates, regions
 
 
 def agencies_stmt(q: str | None = None, region_code: str | None = None) -> Select:
@@ -20,8 +20,10 @@ def agencies_stmt(q: str | None = None, region_code: str | None = None) -> Selec
 
 
 def require_agency(unit_id: int) -> Unit:
-    """The approved inspection agency `unit_id`; a 422 naming `agency_unit_id` otherwise."""
+    """The approved inspection agency `unit_id` with its 核准证 in date; a 422 naming `agency_unit_id`
+    otherwise (`agency_invalid`, `licence_expired`)."""
     unit = db.session.get(Unit, unit_id) if 0 < unit_id < 2**31 else None  # an INTEGER key
     if unit is None or unit.kind != "inspection" or unit.status != "approved":
         raise InvalidInput.field("agency_unit_id", "请选择已通过审核的检验检测机构。", code="agency_invalid")
+    certificates.require_licence_in_date(unit, "受理检验申请，请选择其他检验检测机构", field="agency_unit_id")
     return unit

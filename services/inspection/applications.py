@@ -36,7 +36,7 @@ from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES
                                InspectionApplication, InspectionApplicationEvent)
 from services import notify
 from services.inspection import agencies
-from services.orgs import people, units
+from services.orgs import certificates, people, units
 
 # (status, action) -> new status: the whole state machine. Submitting creates the row.
 TRANSITIONS: dict[tuple[str | None, str], str] = {
@@ -52,6 +52,7 @@ MESSAGE_TEMPLATES = {action: f"inspection_application_{past}" for action, past i
 # Use-unit roles that may apply for (and withdraw) an inspection of the unit's device (Order 74).
 APPLICANT_ROLES = ("unit_admin", "principal", "safety_director", "safety_officer")
 AGENCY_ROLES = ("unit_admin", "inspector", "tester")
+CERTIFIED_AGENCY_ROLES = ("inspector", "tester")
 NOTICE_MONTHS = 1  # 条例 §28
 
 
@@ -100,6 +101,14 @@ def _require_agency_staff(identity: Identity, application: InspectionApplication
             or not identity.has_role(*AGENCY_ROLES)):
         raise Forbidden("只有受理该申请的检验检测机构的检验、检测人员或管理员可以受理或拒绝。",
                         code="not_inspection_agency")
+
+
+def _require_agency_in_date(identity: Identity, application: InspectionApplication, action: str) -> None:
+    """The agency acts under its 核准证 and its staff under their 检验/检测人员证: an expired one is
+    refused (422 `licence_expired` / `certificate_expired`); an admin who is neither inspector nor
+    tester acts for the agency without a personal certificate."""
+    certificates.require_licence_in_date(application.agency_unit, action)
+    certificates.require_certificate_in_date(identity.person_id, CERTIFIED_AGENCY_ROLES, action)
 
 
 def sees_contact(identity: Identity, application: InspectionApplication) -> bool:
@@ -219,6 +228,7 @@ def accept(identity: Identity, application: InspectionApplication, planned_date:
     RuleViolation (409: not submitted). Queues a message to the applicant's admins.
     """
     _require_agency_staff(identity, application)
+    _require_agency_in_date(identity, application, "受理检验申请")
     if planned_date < business_today():
         raise InvalidInput.field("planned_date", "计划检验日期不能早于今天。", code="planned_date_in_past")
     _lock(application)

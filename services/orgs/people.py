@@ -2,7 +2,9 @@
 
 Unit admins maintain their unit's people. ID numbers are checked by the
 GB 11643 check character; a person belongs to one unit and can hold several
-roles there. Order 73 forbids one person being both 质量安全总监 and 质量安全员.
+roles there. Order 73 forbids one person being both 质量安全总监 and 质量安全员. A role that needs a
+certificate (作业人员, 检验/检测人员) needs its number, and is refused on an expired one
+(`services.orgs.certificates`).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from core.scoping import scoped
 from core.timeutil import utcnow
 from models.orgs import (CERTIFIED_ROLES, ROLE_UNIT_KINDS, ROLES, UNIT_KINDS, Account, AuthSession,
                          Person, PersonRole, Unit)
+from services.orgs import certificates
 
 EXCLUSIVE_ROLES = (("quality_safety_director", "quality_safety_officer"),)
 PERSON_FIELDS = ("name", "id_number", "phone", "title")
@@ -50,7 +53,9 @@ def _check_id_unique(id_number: str | None, exclude_id: int | None = None) -> No
                        details={"fields": {"id_number": ["已登记。"]}})
 
 
-def _check_roles(unit: Unit, roles: list[dict]) -> None:
+def _check_roles(unit: Unit, roles: list[dict], person: Person | None = None) -> None:
+    """Roles allowed for the unit's kind, each once, certified ones with a number and, when given
+    or changed (`person`'s current roles are the reference), a certificate in date."""
     codes = [r["role"] for r in roles]
     if len(set(codes)) != len(codes):
         raise InvalidInput.field("roles", "角色重复。")
@@ -63,6 +68,9 @@ def _check_roles(unit: Unit, roles: list[dict]) -> None:
                                      code="role_not_allowed_for_unit")
         if role in CERTIFIED_ROLES and not item.get("certificate_no"):
             raise InvalidInput.field("roles", f"「{ROLES[role]}」须填写证书编号。", code="certificate_required")
+    current = {r.role: (r.certificate_no, r.certificate_expiry) for r in (person.roles if person else [])}
+    certificates.check_role_certificates(
+        [r for r in roles if current.get(r["role"]) != (r.get("certificate_no"), r.get("certificate_expiry"))])
     for a, b in EXCLUSIVE_ROLES:
         if a in codes and b in codes:
             raise RuleViolation(f"同一人不能同时担任「{ROLES[a]}」和「{ROLES[b]}」（总局令第73号）。",
@@ -129,7 +137,7 @@ def update_person(identity: Identity, person: Person, changes: dict) -> Person:
             setattr(person, name, changes[name])
     if "roles" in changes:
         roles = changes["roles"] or []
-        _check_roles(person.unit, roles)
+        _check_roles(person.unit, roles, person)
         if person.id == identity.person_id and "unit_admin" not in {r["role"] for r in roles}:
             raise RuleViolation("不能取消自己的单位管理员角色，请由其他管理员操作。", code="cannot_drop_own_admin")
         _set_roles(person, roles)

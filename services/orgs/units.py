@@ -16,7 +16,7 @@ from core.scoping import region_in_scope, scoped
 from core.timeutil import utcnow
 from models.orgs import UNIT_KINDS, Person, Unit
 from services import notify
-from services.orgs import accounts, people, regions
+from services.orgs import accounts, certificates, people, regions
 
 SELF_REGISTER_KINDS = ("use", "production", "filling", "inspection")
 
@@ -111,6 +111,7 @@ def _check_registration(data: dict) -> None:
     elif not data.get("uscc"):
         raise InvalidInput.field("uscc", "请填写统一社会信用代码。", code="uscc_required")
     _check_identity_codes(data)
+    certificates.check_licence_expiry(data.get("licence_expiry"))
     if kind == "production":
         scopes = data.get("production_scopes") or []
         if not scopes:
@@ -244,6 +245,8 @@ def update_unit(identity: Identity, unit: Unit, changes: dict) -> Unit:
         regions.require_region(changes["region_code"])
     if "production_scopes" in changes and unit.kind != "production" and changes["production_scopes"]:
         raise InvalidInput.field("production_scopes", "只有生产单位填写许可项目。")
+    if "licence_expiry" in changes:
+        certificates.check_licence_expiry(changes["licence_expiry"], unit.licence_expiry)
     before = snapshot(unit)
     for name in EDITABLE_FIELDS + PRE_APPROVAL_FIELDS:
         if name in changes:

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
+from core.timeutil import business_today
 from models.equipment import Application
 from tests.equipment.test_applications import (add_elevator, applied, apply, city, days, decide, do,  # noqa: F401
                                                registered_elevator, set_equipment, today, upload, yanta, yy)
@@ -178,6 +179,17 @@ def test_a_construction_notice_after_work_started_is_refused(client, yanta, inst
     equipment = add_elevator(client, yanta.headers)
     response = apply(client, installer, equipment["id"], "construction_notice", notice(planned_start_date=days(-1)))
     assert (response.status_code, response.json["code"]) == (422, "construction_already_started")
+
+
+def test_a_construction_notice_under_an_expired_licence_is_refused(client, yanta, make_unit, make_person,
+                                                                     auth_headers):
+    unit = make_unit("production", "610113", production_scopes=["installation"],
+                     licence_expiry=business_today() - timedelta(days=1))
+    headers = auth_headers(make_person(unit, "unit_admin"))
+    equipment = add_elevator(client, yanta.headers)
+    response = apply(client, headers, equipment["id"], "construction_notice", notice())
+    assert (response.status_code, response.json["code"]) == (422, "licence_expired")
+    assert "生产许可证" in response.json["message"]
 
 
 def test_construction_notices_come_from_a_unit_licensed_for_the_work(client, yanta, installer):

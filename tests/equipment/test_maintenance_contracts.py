@@ -106,3 +106,21 @@ def test_a_contract_filed_after_the_deadline_is_flagged_late(client, app, monkey
     response = apply(client, yanta.headers, equipment["id"], "maintenance_filing",
                      contract(maintainer.id, signed_on=days(-10)))
     assert response.json["late_days"] == 3
+
+
+def test_a_maintenance_unit_whose_licence_expired_cannot_be_filed(client, yanta, city, maintainer):
+    from datetime import timedelta
+
+    from core.extensions import db
+    from core.timeutil import business_today
+
+    equipment = registered_elevator(client, yanta.headers, city)
+    maintainer.licence_expiry = business_today() - timedelta(days=1)
+    db.session.flush()
+    response = apply(client, yanta.headers, equipment["id"], "maintenance_filing", contract(maintainer.id))
+    assert (response.status_code, response.json["code"]) == (422, "licence_expired")
+    assert "maintenance_unit_id" in response.json["details"]["fields"]
+    maintainer.licence_expiry = business_today()
+    db.session.flush()
+    assert apply(client, yanta.headers, equipment["id"], "maintenance_filing",
+                 contract(maintainer.id)).status_code == 201
