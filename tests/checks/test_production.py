@@ -150,3 +150,13 @@ def test_compliance_for_a_region_counts_the_production_units_expected_and_missin
     # A 碑林区 regulator does not see the 雁塔区 production unit.
     other = client.get(f"/api/v1/checks/compliance?{window}", headers=regulator("610103")).json
     assert plant["unit"].id not in {r["unit_id"] for r in other["items"]}
+
+
+def test_the_demo_maintenance_unit_has_days_of_production_records(client, demo, auth_headers):
+    director = demo.demo_person("demo-maintainer")
+    checks = db.session.scalars(select(DailyCheck).where(DailyCheck.unit_id == director.unit_id)
+                                .order_by(DailyCheck.check_date)).all()
+    assert len(checks) == 5 and all(c.equipment_id is None for c in checks)
+    assert [c.abnormal_count for c in checks] == [0, 0, 1, 0, 0]
+    view = client.get(f"{BASE}/weekly", headers=auth_headers(director))
+    assert view.status_code == 200 and view.json["can_edit"], view.json
