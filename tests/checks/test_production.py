@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
+from core.timeutil import business_today
 from models.checks import DailyCheck
 from models.findings import Finding
 from tests.checks.fixtures_reports import LONG_AGO, appoint, at, monday, previous_month
@@ -160,3 +161,18 @@ def test_the_demo_maintenance_unit_has_days_of_production_records(client, demo, 
     assert [c.abnormal_count for c in checks] == [0, 0, 1, 0, 0]
     view = client.get(f"{BASE}/weekly", headers=auth_headers(director))
     assert view.status_code == 200 and view.json["can_edit"], view.json
+
+
+def test_a_quality_safety_officer_without_todays_production_record_is_reminded_once(plant):
+    from jobs import checks as jobs
+    from models.notify import OutboxMessage
+
+    today = business_today()
+    assert jobs.remind_daily_checks(at(today, 17, 5).isoformat()) == 1
+    assert jobs.remind_daily_checks(at(today, 17, 30).isoformat()) == 0
+    (message,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "production_check_due",
+                                                                 OutboxMessage.channel == "inbox")).all()
+    assert (message.recipient_person_id, message.dedupe_key) == (
+        plant["officer"].id, f"checks:production_daily_due:{plant['officer'].id}:{today.isoformat()}")
+    add_production_check(plant["unit"], plant["officer"], today + timedelta(days=1))
+    assert jobs.remind_daily_checks(at(today + timedelta(days=1), 17, 5).isoformat()) == 0
