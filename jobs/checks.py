@@ -14,7 +14,7 @@ from flask import current_app
 
 from core import tx
 from core.timeutil import SHANGHAI, as_utc, business_today, utcnow
-from services.checks import reminders
+from services.checks import production_reminders, reminders
 
 
 def _run(now: str | None, hour_setting: str, *steps: Callable) -> int:
@@ -28,18 +28,19 @@ def _run(now: str | None, hour_setting: str, *steps: Callable) -> int:
 
 
 def remind_daily_checks(now: str | None = None) -> int:
-    """At DAILY_CHECK_REMINDER_HOUR (17:00): each 安全员 with devices not yet checked today."""
-    return _run(now, "DAILY_CHECK_REMINDER_HOUR", reminders.daily_checks_due)
+    """At DAILY_CHECK_REMINDER_HOUR (17:00): each 安全员 with devices not yet checked today, and
+    each 质量安全员 of a production unit without today's production record (Order 73)."""
+    return _run(now, "DAILY_CHECK_REMINDER_HOUR", reminders.daily_checks_due, production_reminders.daily_due)
 
 
 def remind_weekly_reports(now: str | None = None) -> int:
     """At CHECKS_REMINDER_HOUR (09:00), Friday to Sunday: 安全总监 whose weekly report is not in."""
-    return _run(now, "CHECKS_REMINDER_HOUR", reminders.weekly_reports_due)
+    return _run(now, "CHECKS_REMINDER_HOUR", reminders.weekly_reports_due, production_reminders.weekly_due)
 
 
 def remind_monthly_minutes(now: str | None = None) -> int:
     """At CHECKS_REMINDER_HOUR (09:00), from the 25th: 主要负责人 whose monthly minutes are not in."""
-    return _run(now, "CHECKS_REMINDER_HOUR", reminders.monthly_minutes_due)
+    return _run(now, "CHECKS_REMINDER_HOUR", reminders.monthly_minutes_due, production_reminders.monthly_due)
 
 
 def remind_findings(now: str | None = None) -> int:

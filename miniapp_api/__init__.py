@@ -6,7 +6,8 @@ from flask import Flask
 from core.api import api
 from miniapp_api import audit, auth, clients, findings, health, inspection, me, notify, onecode, uploads
 from miniapp_api.checks import appointments as checks_appointments, compliance as checks_compliance
-from miniapp_api.checks import daily as checks_daily, reports as checks_reports
+from miniapp_api.checks import daily as checks_daily, production as checks_production
+from miniapp_api.checks import reports as checks_reports
 from miniapp_api.equipment import applications as equipment_applications
 from miniapp_api.equipment import claims as equipment_claims, imports as equipment_imports
 from miniapp_api.equipment import records as equipment_records
@@ -19,7 +20,7 @@ BLUEPRINTS = tuple(module.blp for module in (
     auth, me, regions, units, people, uploads, audit, equipment_records, onecode,
     equipment_applications, equipment_claims, equipment_imports, notify)) + (notify.ops_blp,) + tuple(
     module.blp for module in (
-        checks_appointments, checks_daily, findings, checks_reports, checks_compliance,
+        checks_appointments, checks_daily, findings, checks_reports, checks_production, checks_compliance,
         risk_points, risk_reports, risk_handling, risk_insights, inspection, clients))
 
 

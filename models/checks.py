@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import JSONType, TimestampMixin, UTCDateTime
@@ -23,6 +23,10 @@ APPOINTMENT_ROLES = {
 }
 ITEM_RESULTS = {"normal": "正常", "abnormal": "异常"}
 REPORT_STATUSES = {"draft": "草稿", "submitted": "已提交"}
+# Order 73 (production units): the kind_code of their checklist, weekly reports and monthly minutes.
+# Not a catalogue code: a production unit's records are about its production quality, not a kind of device.
+PRODUCTION_CODE = "PROD"
+PRODUCTION_NAME = "生产质量"
 
 
 class Appointment(db.Model):
@@ -60,14 +64,20 @@ class Checklist(TimestampMixin, db.Model):
 
 
 class DailyCheck(ScopedByColumns, db.Model):
-    """One device's daily check (《每日XX安全检查记录》): the Asia/Shanghai day, each item's
-    answer, and the scan and submission times as proof of presence."""
+    """One daily check (日管控): the Asia/Shanghai day, each item's answer, the submission time.
+
+    Its subject: for a use unit (Order 74) one device (《每日XX安全检查记录》, with the scan time as
+    proof of presence); for a production unit (Order 73) no device, one record per 质量安全员 per
+    day of the unit's production-quality checklist (《每日质量安全检查记录》).
+    """
 
     __tablename__ = "daily_checks"
-    __table_args__ = (UniqueConstraint("equipment_id", "check_date"),)
+    __table_args__ = (UniqueConstraint("equipment_id", "check_date"),
+                      Index("uq_daily_checks_production_officer_day", "officer_person_id", "check_date",
+                            unique=True, postgresql_where=text("equipment_id IS NULL")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"), nullable=False, index=True)
+    equipment_id: Mapped[int | None] = mapped_column(ForeignKey("equipment.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
     officer_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), nullable=False, index=True)
@@ -80,7 +90,7 @@ class DailyCheck(ScopedByColumns, db.Model):
     zero_risk: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)  # 零风险
     note: Mapped[str | None] = mapped_column(Text)
 
-    equipment: Mapped[Equipment] = relationship()
+    equipment: Mapped[Equipment | None] = relationship()
 
 
 class WeeklyReport(ScopedByColumns, TimestampMixin, db.Model):

@@ -32,8 +32,9 @@ from services.orgs import people
 
 STOPPING_SEVERITIES = frozenset({"serious", "major"})
 IMMEDIATE_ACTIONS = {"fixed": "已当场处理", "maintenance_notified": "已通知维保单位", "stopped": "已停止使用"}
-CLOSE_ROLES = {"general": ("safety_officer", "safety_director")}
-DIRECTOR_ROLES = ("safety_director",)
+# Order 73: in a production unit the 质量安全员 / 质量安全总监 close what their daily check found.
+CLOSE_ROLES = {"general": ("safety_officer", "safety_director", "quality_safety_officer", "quality_safety_director")}
+DIRECTOR_ROLES = ("safety_director", "quality_safety_director")
 # The explicit state machine: (status, action) -> new status.
 TRANSITIONS = {("open", "close"): "closed"}
 MAX_FILES = 9
@@ -127,6 +128,44 @@ def open_finding(identity: Identity, equipment: Equipment, *, source_type: str, 
     audit.record(identity.audit_context(), "finding.open", "finding", finding.id, None, snapshot(finding))
     if severity in STOPPING_SEVERITIES:
         _stop(identity, equipment, finding, directors)
+    return finding
+
+
+def open_production_finding(identity: Identity, unit: Any, *, source_id: int, severity: str, description: str,
+                            item_key: str | None = None, photo_ids: list[str] | None = None,
+                            immediate_action: str | None = None, deadline: date | None = None,
+                            today: date | None = None, directors: Sequence[int] = ()) -> Finding:
+    """Open a finding of a production unit's daily check (Order 73): no device to stop.
+
+    A general finding is fixed at once or given a deadline (default FINDING_GENERAL_DEADLINE_DAYS);
+    a serious one stops the production activity concerned (`immediate_action` = stopped) and is
+    told to `directors` (the unit's 质量安全总监). Raises InvalidInput.
+    """
+    if severity not in SEVERITIES:
+        raise InvalidInput.field("severity", "隐患等级应为一般或严重。", code="severity_invalid")
+    today = today or business_today()
+    if severity in STOPPING_SEVERITIES:
+        immediate_action = "stopped"
+    elif immediate_action not in (None, "fixed"):
+        raise InvalidInput.field("immediate_action", "生产质量问题的处理方式应为当场处理。", code="immediate_action_invalid")
+    else:
+        deadline = deadline or default_deadline(today)
+    if deadline is not None and deadline < today:
+        raise InvalidInput.field("deadline", "整改期限不能早于今天。", code="deadline_invalid")
+    finding = Finding(source_type="daily_check", source_id=source_id, equipment_id=None, unit_id=unit.id,
+                      region_code=unit.region_code, severity=severity, item_key=item_key, description=description,
+                      photo_ids=photo_ids or [], status="open", deadline=deadline,
+                      immediate_action=immediate_action, reported_by_person_id=identity.person_id,
+                      closing_evidence_ids=[])
+    db.session.add(finding)
+    db.session.flush()
+    audit.record(identity.audit_context(), "finding.open", "finding", finding.id, None, snapshot(finding))
+    if severity in STOPPING_SEVERITIES:
+        for person_id in directors:
+            notify.queue_message(
+                person_id, "serious_finding_opened", "发现严重生产质量隐患",
+                f"{finding.description}。相关生产活动已停止，请质量安全总监组织分析处置。",
+                {"finding_id": finding.id}, dedupe_key=f"serious-finding:{finding.id}:{person_id}")
     return finding
 
 

@@ -17,12 +17,14 @@ from core import audit
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.extensions import db
-from models.checks import Checklist
+from models.checks import PRODUCTION_CODE, Checklist
 from models.equipment import CatalogueEntry, Equipment
 from models.orgs import Unit
 
 MANAGER_ROLES = ("unit_admin", "principal", "safety_director")
 CHECKLIST_UNIT_KINDS = ("use", "filling")
+# Order 73: a production unit keeps one production-quality list (kind_code PROD, see `production`).
+PRODUCTION_MANAGER_ROLES = ("unit_admin", "principal", "quality_safety_director")
 MAX_ITEMS = 50
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -91,9 +93,18 @@ def require_checklist(unit_id: int | None, code: str) -> Checklist:
     return checklist
 
 
+def _is_production(unit_id: int | None) -> bool:
+    unit = db.session.get(Unit, unit_id) if unit_id is not None else None
+    return unit is not None and unit.kind == "production"
+
+
 def list_effective(unit_id: int | None) -> list[Checklist]:
-    """Every list that applies to the unit: its own, and the defaults it has not adapted."""
-    found = _lookup(unit_id, [c for c in db.session.scalars(select(Checklist.kind_code).distinct())])
+    """Every list that applies to the unit: its own, and the defaults it has not adapted
+    (a production unit: its production-quality list; any other unit: the equipment lists)."""
+    production = _is_production(unit_id)
+    codes = [c for c in db.session.scalars(select(Checklist.kind_code).distinct())
+             if (c == PRODUCTION_CODE) == production]
+    found = _lookup(unit_id, codes)
     by_code: dict[str, Checklist] = {}
     for (owner, code), checklist in found.items():
         if owner is not None or code not in by_code:
@@ -102,7 +113,14 @@ def list_effective(unit_id: int | None) -> list[Checklist]:
 
 
 def require_manager(identity: Identity, unit: Unit) -> None:
-    """The unit's admin, principal or 安全总监, of an approved use or filling unit."""
+    """The unit's admin, principal or 安全总监, of an approved use or filling unit; of a
+    production unit, its admin, principal or 质量安全总监."""
+    if unit.kind == "production":
+        if (identity.unit_id != unit.id or identity.unit_status != "approved"
+                or not identity.has_role(*PRODUCTION_MANAGER_ROLES)):
+            raise Forbidden("只有生产单位的管理员、主要负责人或质量安全总监可以调整质量安全风险管控清单。",
+                            code="not_checklist_manager")
+        return
     if (identity.unit_id != unit.id or identity.unit_status != "approved"
             or unit.kind not in CHECKLIST_UNIT_KINDS or not identity.has_role(*MANAGER_ROLES)):
         raise Forbidden("只有使用单位的管理员、主要负责人或安全总监可以调整安全风险管控清单。",
@@ -149,7 +167,13 @@ def save_unit_checklist(identity: Identity, unit: Unit, code: str, items: list[d
     Raises Forbidden (not a manager of the unit) and InvalidInput (code, item count, keys).
     """
     require_manager(identity, unit)
-    code = _require_list_code(code)
+    if unit.kind == "production" or code.strip().upper() == PRODUCTION_CODE:
+        if unit.kind != "production" or code.strip().upper() != PRODUCTION_CODE:
+            raise InvalidInput.field("kind_code", "生产单位只维护生产质量安全风险管控清单（PROD）。",
+                                     code="kind_code_invalid")
+        code = PRODUCTION_CODE
+    else:
+        code = _require_list_code(code)
     own = db.session.scalar(select(Checklist).where(Checklist.unit_id == unit.id, Checklist.kind_code == code))
     base = own or effective(None, code)
     cleaned = _clean_items(items, (base.items if base else []))

@@ -9,6 +9,11 @@ items of their inspections (Order 74, 总局令第74号). Per use unit with equi
 - findings open at the end of the window, and of those, overdue.
 A unit falls behind when an appointment is missing or a rate is below the threshold.
 
+Production units (Order 73) with an Order 73 appointment overlapping the window count alike
+(`services.checks.production`): a current 质量安全总监 and 质量安全员; daily records done /
+expected 质量安全员 appointment-days; one weekly report and one set of minutes per period
+(kind_code PROD).
+
 Every figure comes from a handful of GROUP BY queries over the whole scope; units and
 regions are assembled from their rows, never by querying per unit.
 """
@@ -30,7 +35,7 @@ from models.checks import Appointment, DailyCheck, MonthlyMinutes, WeeklyReport
 from models.equipment import CatalogueEntry, Equipment
 from models.findings import Finding
 from models.orgs import Person, Region, Unit
-from services.checks import appointments, periods, scope
+from services.checks import appointments, periods, production, scope
 from services.orgs import regions
 
 MAX_WINDOW_DAYS = 366
@@ -56,6 +61,7 @@ class Tally:
     overdue_findings: int = 0
     kinds: set[str] = field(default_factory=set)
     missing_kinds: list[str] = field(default_factory=list)
+    production: bool = False
 
     def add(self, other: "Tally") -> None:
         for name in ("units", "units_appointed", "units_behind", "daily_expected", "daily_done", "weekly_expected",
@@ -146,6 +152,30 @@ def _findings(where, period: periods.Period) -> dict[int, tuple[int, int]]:
     return {u: (n, int(o or 0)) for u, n, o in db.session.execute(stmt).all()}
 
 
+def _production_tallies(where, period: periods.Period, tallies: dict[int, Tally], info: dict[int, dict]) -> None:
+    """Add the production units (Order 73): expected 质量安全员 appointment-days and records made."""
+    rows = production.appointment_rows(where, period, Unit.name.label("unit_name"), Unit.region_code,
+                                       Region.name.label("region_name"), Region.path.label("region_path"))
+    if not rows:
+        return
+    expected = production.officer_days(rows, period)
+    done = expected & production.checks_made(where, period)
+    current = {(r.unit_id, r.role) for r in rows if production.held_on(r, period.through)}
+    for row in rows:
+        info.setdefault(row.unit_id, {"unit_id": row.unit_id, "unit_name": row.unit_name,
+                                      "region_code": row.region_code, "region_name": row.region_name,
+                                      "region_path": row.region_path})
+        tally = tallies[row.unit_id]
+        tally.production = True
+        tally.kinds = {production.PRODUCTION_CODE}
+        tally.missing_kinds = [] if all((row.unit_id, p) in current for p in production.POSTS) \
+            else [production.PRODUCTION_CODE]
+    for unit_id, _, _ in expected:
+        tallies[unit_id].daily_expected += 1
+    for unit_id, _, _ in done:
+        tallies[unit_id].daily_done += 1
+
+
 def _due_periods(period: periods.Period) -> tuple[list[date], list[date]]:
     """Mondays of the window's weeks and first days of its months whose report is due."""
     mondays = [m for m in periods.weeks_of(period.start, period.end) if periods.week_due(m, period.today)]
@@ -166,6 +196,7 @@ def _unit_tallies(where, period: periods.Period, threshold: float) -> tuple[dict
         tally = tallies[row.unit_id]
         tally.kinds.add(row.kind_code)
         tally.daily_expected += periods.device_days({row.counted_from: row[-1]}, period)
+    _production_tallies(where, period, tallies, info)
     if not tallies:
         return {}, {}
     done, held = _checks_done(where, period), _posts_held(where, period)
@@ -175,9 +206,10 @@ def _unit_tallies(where, period: periods.Period, threshold: float) -> tuple[dict
     findings = _findings(where, period)
     for unit_id, t in tallies.items():
         t.units = 1
-        t.missing_kinds = sorted(k for k in t.kinds if any((unit_id, k, p) not in held for p in POSTS))
+        if not t.production:
+            t.missing_kinds = sorted(k for k in t.kinds if any((unit_id, k, p) not in held for p in POSTS))
+            t.daily_done = done.get(unit_id, 0)
         t.units_appointed = 0 if t.missing_kinds else 1
-        t.daily_done = done.get(unit_id, 0)
         t.weekly_expected, t.monthly_expected = len(t.kinds) * len(mondays), len(t.kinds) * len(months)
         t.weekly_submitted = sum(weekly.get((unit_id, k), 0) for k in t.kinds)
         t.monthly_submitted = sum(monthly.get((unit_id, k), 0) for k in t.kinds)

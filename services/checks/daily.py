@@ -132,7 +132,7 @@ def check_on(equipment_id: int, day: date) -> DailyCheck | None:
                                                       DailyCheck.check_date == day))
 
 
-def _results(checklist: Checklist, answers: list[dict], unit_id: int) -> list[dict]:
+def check_results(checklist: Checklist, answers: list[dict], unit_id: int) -> list[dict]:
     """Every item of the list answered exactly once; photos are the unit's uploads."""
     items = {i["key"]: i["text"] for i in checklist.items}
     given = [a["item_key"] for a in answers]
@@ -174,7 +174,7 @@ def submit(identity: Identity, data: dict, now: datetime | None = None) -> Daily
     checklist = checklists.for_equipment(equipment)
     if checklist is None:
         raise RuleViolation("该设备种类暂无安全风险管控清单。", code="checklist_missing")
-    results = _results(checklist, data["answers"], equipment.use_unit_id)
+    results = check_results(checklist, data["answers"], equipment.use_unit_id)
     abnormal = [r for r in results if r["result"] == "abnormal"]
     check = DailyCheck(equipment_id=equipment.id, unit_id=equipment.use_unit_id, region_code=equipment.region_code,
                        officer_person_id=identity.person_id, check_date=day, submitted_at=now,

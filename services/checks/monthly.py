@@ -63,7 +63,7 @@ def may_draft(identity: Identity, unit_id: int, kind_code: str, today: date) -> 
         or periods.holds_post(identity, unit_id, "safety_director", kind_code, today))
 
 
-def _snapshot(minutes: MonthlyMinutes) -> dict[str, Any]:
+def snapshot(minutes: MonthlyMinutes) -> dict[str, Any]:
     return {"unit_id": minutes.unit_id, "kind_code": minutes.kind_code, "month": minutes.month,
             "status": minutes.status, "meeting_date": minutes.meeting_date, "attendees": minutes.attendees,
             **{f: getattr(minutes, f) for f in TEXT_FIELDS}}
@@ -99,7 +99,7 @@ def view(identity: Identity, unit: Unit, kind_code: str | None, month: date | No
             "can_submit": status != "submitted" and may_submit(identity, unit.id, today)}
 
 
-def _check_complete(minutes: MonthlyMinutes) -> None:
+def check_complete(minutes: MonthlyMinutes) -> None:
     missing = {}
     if minutes.meeting_date is None:
         missing["meeting_date"] = ["请填写会议日期。"]
@@ -112,7 +112,7 @@ def _check_complete(minutes: MonthlyMinutes) -> None:
         raise InvalidInput("会议纪要尚不完整，请补充后提交。", code="minutes_incomplete", details={"fields": missing})
 
 
-def _apply(minutes: MonthlyMinutes, data: dict[str, Any], period: periods.Period) -> None:
+def apply(minutes: MonthlyMinutes, data: dict[str, Any], period: periods.Period) -> None:
     if "meeting_date" in data:
         meeting = data["meeting_date"]
         # The meeting that sums up a month may be held early the next month, never in the future.
@@ -140,7 +140,7 @@ def _write(identity: Identity, unit: Unit, kind_code: str | None, month: date | 
     if minutes is not None and minutes.status == "submitted":
         raise Conflict("本月的调度会议纪要已提交，不能重复提交或修改。", code="minutes_already_submitted",
                        details={"minutes_id": minutes.id})
-    before = _snapshot(minutes) if minutes else None
+    before = snapshot(minutes) if minutes else None
     if minutes is None:
         minutes = MonthlyMinutes(unit_id=unit.id, region_code=unit.region_code, kind_code=code,
                                  month=period.start, status="draft", attendees=[])
@@ -149,16 +149,16 @@ def _write(identity: Identity, unit: Unit, kind_code: str | None, month: date | 
                 db.session.add(minutes)
         except IntegrityError:
             raise Conflict("本月的调度会议纪要已由他人保存，请刷新后重试。", code="minutes_conflict")
-    _apply(minutes, data, period)
+    apply(minutes, data, period)
     minutes.figures = month_figures(unit.id, code, name, period)
     if submit:
         minutes.director_report = minutes.director_report or periods.summary_text(minutes.figures)
-        _check_complete(minutes)
+        check_complete(minutes)
         minutes.status, minutes.submitted_at = "submitted", utcnow()
         minutes.principal_person_id = identity.person_id
     db.session.flush()
     audit.record(identity.audit_context(), "monthly_minutes.submit" if submit else "monthly_minutes.save",
-                 "monthly_minutes", minutes.id, before, _snapshot(minutes))
+                 "monthly_minutes", minutes.id, before, snapshot(minutes))
     return minutes
 
 

@@ -136,7 +136,7 @@ def overdue_clause(day: date):
     return and_(open_at_end_clause(day), Finding.deadline.is_not(None), Finding.deadline < day)
 
 
-def _by_severity(stmt) -> dict[str, int]:
+def by_severity(stmt) -> dict[str, int]:
     counts = {code: 0 for code in SEVERITIES}
     for severity, n in db.session.execute(stmt.group_by(Finding.severity)).all():
         counts[severity] = n
@@ -149,9 +149,9 @@ def _finding_figures(unit_id: int, kind_code: str, period: Period) -> dict[str, 
     base = (select(Finding.severity, func.count()).join(Equipment, Equipment.id == Finding.equipment_id)
             .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
             .where(Finding.unit_id == unit_id, CatalogueEntry.kind_code == kind_code))
-    opened = _by_severity(base.where(Finding.created_at >= first, Finding.created_at < last))
-    closed = _by_severity(base.where(Finding.closed_at >= first, Finding.closed_at < last))
-    still_open = _by_severity(base.where(open_at_end_clause(period.through)))
+    opened = by_severity(base.where(Finding.created_at >= first, Finding.created_at < last))
+    closed = by_severity(base.where(Finding.closed_at >= first, Finding.closed_at < last))
+    still_open = by_severity(base.where(open_at_end_clause(period.through)))
     rows = db.session.execute(
         select(Finding.id, Finding.severity, Finding.description, Finding.deadline, Equipment.id.label("eid"),
                Equipment.equipment_code, Equipment.product_name, CatalogueEntry.name.label("catalogue_name"))

@@ -53,7 +53,7 @@ def _require_director(identity: Identity, unit: Unit, kind_code: str, today: dat
         raise Forbidden("只有本单位的安全总监可以填写、提交周排查报告。", code="not_safety_director")
 
 
-def _snapshot(report: WeeklyReport) -> dict[str, Any]:
+def snapshot(report: WeeklyReport) -> dict[str, Any]:
     figures = report.figures or {}
     return {"unit_id": report.unit_id, "kind_code": report.kind_code, "week_start": report.week_start,
             "status": report.status, "analysis": report.analysis,
@@ -93,7 +93,7 @@ def _write(identity: Identity, unit: Unit, kind_code: str | None, day: date | No
     if report is not None and report.status == "submitted":
         raise Conflict("本周的排查治理报告已提交，不能重复提交或修改。", code="report_already_submitted",
                        details={"report_id": report.id})
-    before = _snapshot(report) if report else None
+    before = snapshot(report) if report else None
     if report is None:
         report = WeeklyReport(unit_id=unit.id, region_code=unit.region_code, kind_code=code,
                               week_start=period.start, status="draft")
@@ -112,7 +112,7 @@ def _write(identity: Identity, unit: Unit, kind_code: str | None, day: date | No
         report.status, report.submitted_at = "submitted", utcnow()
     db.session.flush()
     audit.record(identity.audit_context(), "weekly_report.submit" if submit else "weekly_report.save",
-                 "weekly_report", report.id, before, _snapshot(report))
+                 "weekly_report", report.id, before, snapshot(report))
     return report
 
 

@@ -1,6 +1,9 @@
 """Demo two-regulations records for the demo mall: appointments, and the past week of daily
 checks by demo-officer on three elevators, with one ordinary finding (fixed on the spot) and,
-yesterday, one serious finding that stopped an elevator (its public code shows red)."""
+yesterday, one serious finding that stopped an elevator (its public code shows red).
+
+The demo maintenance unit (Order 73): its 质量安全总监 and 质量安全员 appointed, and five days of
+production-quality records by demo-quality-officer, one with an ordinary finding."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -12,7 +15,8 @@ from core.timeutil import SHANGHAI, business_today
 from models.checks import Appointment, Checklist
 from models.equipment import Equipment
 from models.orgs import Unit
-from services.checks import appointments, daily
+from services.checks import appointments, daily, production
+from services.demo.applications import MAINTAINER
 from services.demo.equipment import MALL
 from services.demo.orgs import demo_person
 from services.orgs.accounts import identity_for
@@ -30,6 +34,33 @@ def _answers(items: list[dict], abnormal: dict | None = None) -> list[dict]:
 
 
 def load() -> int:
+    """The mall's and the maintenance unit's records, each once."""
+    return _mall() + _maintainer()
+
+
+def _maintainer() -> int:
+    """Order 73 appointments and five days of production records (skipped when appointed)."""
+    unit = db.session.scalar(select(Unit).where(Unit.name == MAINTAINER))
+    if db.session.scalar(select(Appointment.id).where(Appointment.unit_id == unit.id)):
+        return 0
+    admin = identity_for(demo_person("demo-maintainer"), "cli")
+    today = business_today()
+    posts = (("demo-maintainer", "quality_safety_director"), ("demo-quality-officer", "quality_safety_officer"))
+    for code, role in posts:
+        appointments.appoint(admin, unit, {"role": role, "person_id": demo_person(code).id,
+                                           "start_date": today - timedelta(days=30)})
+    officer = identity_for(demo_person("demo-quality-officer"), "cli")
+    items = production.checklist(unit.id).items
+    for days_ago in range(5, 0, -1):
+        day = today - timedelta(days=days_ago)
+        abnormal = {"severity": "general", "immediate_action": "fixed", "note": "一名焊工证书过期，已调整为持证焊工施焊"} \
+            if days_ago == 3 else None
+        production.submit(officer, {"answers": _answers(items, abnormal), "note": "安装、维保现场日管控"},
+                          now=datetime.combine(day, time(17, 0), tzinfo=SHANGHAI))
+    return 7
+
+
+def _mall() -> int:
     """Appointments and a week of checks, once (skipped when the mall has appointments)."""
     mall = db.session.scalar(select(Unit).where(Unit.name == MALL))
     if db.session.scalar(select(Appointment.id).where(Appointment.unit_id == mall.id)):
