@@ -4,11 +4,18 @@ delivery again, which sends the message once. A message that still cannot be del
 `failed`, listed for ops and alerted."""
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from core import tx
 from core.extensions import db
@@ -118,3 +125,46 @@ def test_a_message_undelivered_past_the_give_up_limit_fails_is_listed_for_ops_an
     assert retried.json["status"] == "pending"
     sweep_outbox()  # the retry is due from now: not given up again at once
     assert status(message_id) == "pending"
+
+
+@pytest.mark.no_db
+def test_a_worker_killed_mid_delivery_leaves_a_message_the_sweep_sends_once(app, fake, tmp_path, run_jobs):
+    """The real thing: a worker process takes the delivery, hangs in the WeChat call and is SIGKILLed;
+    the message is committed for real (this test is outside the rolled-back transaction)."""
+    marker = tmp_path / "sending"
+    with app.app_context():
+        message_id = ops_message("被中断的投递")
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "tests.notify.killed_worker", app.config["SQLALCHEMY_DATABASE_URI"],
+             app.config["REDIS_URL"], app.config["WECOM_API_BASE_URL"], str(marker)],
+            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not marker.exists():
+                assert worker.poll() is None and time.monotonic() < deadline, "the worker never took the job"
+                time.sleep(0.1)
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+
+        with app.app_context():
+            job_id = delivery_job_id(message_id)
+            assert Job.fetch(job_id, connection=get_redis()).get_status() == JobStatus.STARTED  # forever, in rq
+            assert status(message_id) == "pending"  # its transaction died with it
+            assert sweep_outbox() == 0  # its worker's key is still there: it may be alive
+            # Once its key and heartbeat have expired (timeout + 60 s) the sweep sees it dead:
+            later = utcnow() + timedelta(seconds=app.config["NOTIFY_DELIVERY_JOB_TIMEOUT"]
+                                         + app.config["JOB_STALE_HEARTBEAT_SECONDS"] + 61)
+            assert sweep_work([DELIVERY_WORK], grace_seconds=0, now=later) == 1
+            run_jobs()
+            assert status(message_id) == "sent"
+            assert len(robot_posts(fake, "被中断的投递")) == 1
+            assert Job.fetch(job_id, connection=get_redis()).get_status() == JobStatus.FINISHED
+            assert sweep_outbox() == 0
+    finally:
+        with app.app_context():
+            db.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+            tx.commit()
+            db.session.remove()
+        Redis.from_url(app.config["REDIS_URL"]).flushdb()
