@@ -95,7 +95,8 @@ def dead_start(connection: Redis, job: Job, now: datetime) -> str | None:
     if max(expiries) < now.timestamp():
         return "its execution expired in the started registry"
     beat = job.last_heartbeat or job.started_at
-    limit = (job.timeout or current_app.config["RQ_DEFAULT_TIMEOUT"]) + current_app.config["JOB_STALE_HEARTBEAT_SECONDS"]
+    config = current_app.config
+    limit = (job.timeout or config["RQ_DEFAULT_TIMEOUT"]) + config["JOB_STALE_HEARTBEAT_SECONDS"]
     if beat is None or (now - beat).total_seconds() > limit:
         return f"no heartbeat since {beat}"
     return None
