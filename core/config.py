@@ -47,6 +47,12 @@ class Config:
         self.RQ_DEFAULT_TIMEOUT = _int("RQ_DEFAULT_TIMEOUT", 300)
         # Work waiting this long with no live rq job (its enqueue was lost) is enqueued again.
         self.JOB_SWEEP_GRACE_SECONDS = _int("JOB_SWEEP_GRACE_SECONDS", 600)
+        # A job rq still calls `started` whose last heartbeat is older than its timeout plus this
+        # is dead (its worker was killed) and the sweep enqueues its work again.
+        self.JOB_STALE_HEARTBEAT_SECONDS = _int("JOB_STALE_HEARTBEAT_SECONDS", 120)
+        # `flask worker` / `flask cron` wait this long after losing Redis, doubling up to the max.
+        self.REDIS_RECONNECT_BASE_SECONDS = _int("REDIS_RECONNECT_BASE_SECONDS", 1)
+        self.REDIS_RECONNECT_MAX_SECONDS = _int("REDIS_RECONNECT_MAX_SECONDS", 60)
         # Per kind of work (core.work), rq's job_timeout in seconds: a run past it is killed, its
         # row fails or waits for the sweep. Periodic jobs have theirs in jobs/schedule.py.
         self.IMPORT_JOB_TIMEOUT = _int("IMPORT_JOB_TIMEOUT", 30 * 60)
@@ -150,6 +156,9 @@ class Config:
         self.NOTIFY_RETRY_MAX_SECONDS = _int("NOTIFY_RETRY_MAX_SECONDS", 3600)
         self.NOTIFY_SWEEP_BATCH = _int("NOTIFY_SWEEP_BATCH", 500)
         self.NOTIFY_ALERT_THRESHOLD = _int("NOTIFY_ALERT_THRESHOLD", 5)
+        # A message due this long and still not delivered (a worker that keeps dying on it) is
+        # marked failed and the ops group alerted; longer than the whole back-off ladder (~4 h).
+        self.NOTIFY_GIVE_UP_SECONDS = _int("NOTIFY_GIVE_UP_SECONDS", 12 * 3600)
         # The mini program's message push (开发管理 - 消息推送), safe mode, JSON.
         self.WECHAT_PUSH_TOKEN = _env("WECHAT_PUSH_TOKEN", "demo-push-token")
         self.WECHAT_PUSH_AES_KEY = _env("WECHAT_PUSH_AES_KEY", "ZGVtby1taW5pYXBwLXB1c2gtYWVzLWtleS0zMmJ5dGU")

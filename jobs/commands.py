@@ -1,18 +1,64 @@
 """Command-line entry points (`flask ...`). Each commands commits once, at its end."""
 from __future__ import annotations
 
+import logging
+import signal
 import sys
+import time
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core import tx
 from core.audit import AuditContext, verify_chain
 from core.extensions import db
 from core.redis import QUEUE_NAMES, get_redis
 
+log = logging.getLogger(__name__)
+
 CLI_CONTEXT = AuditContext(None, None, "cli")
+REDIS_LOST = (RedisConnectionError, RedisTimeoutError)
+
+
+def run_reconnecting(life: Callable[[], bool], what: str, sleep: Callable[[float], None] | None = None) -> None:
+    """Run `life` (one worker or scheduler, made afresh each time) until it ends because it was
+    asked to (it returns True: a stop signal, a burst worker with nothing left).
+
+    When Redis goes away the process does not exit: a life that raises a Redis connection or
+    timeout error, or returns False (rq's worker quits on those by itself), is started again
+    after a wait of REDIS_RECONNECT_BASE_SECONDS doubling up to REDIS_RECONNECT_MAX_SECONDS, each
+    attempt logged. A life that lasted longer than the longest wait starts the count again.
+    """
+    base = current_app.config["REDIS_RECONNECT_BASE_SECONDS"]
+    longest = current_app.config["REDIS_RECONNECT_MAX_SECONDS"]
+    attempt = 0
+    while True:
+        started = time.monotonic()
+        try:
+            if life():
+                return
+            problem = "it stopped on its own (Redis lost?)"
+        except REDIS_LOST as error:
+            problem = f"Redis is unreachable: {error}"
+        if time.monotonic() - started > longest:
+            attempt = 0
+        wait = min(base * 2 ** attempt, longest)
+        attempt += 1
+        log.warning("%s: %s; reconnecting in %s s (attempt %d)", what, problem, wait, attempt)
+        _default_signals()  # the dead life's handlers talk to Redis: a stop while waiting just ends
+        (sleep or time.sleep)(wait)
+
+
+def _default_signals() -> None:
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread: nothing was installed there either
+        pass
 
 
 def make_worker_class():
@@ -22,6 +68,12 @@ def make_worker_class():
     app = current_app._get_current_object()
 
     class AppWorker(SimpleWorker):
+        stop_asked = False  # a warm or cold shutdown was requested (a signal, rq's stop command)
+
+        def request_stop(self, signum, frame):
+            self.stop_asked = True
+            return super().request_stop(signum, frame)
+
         def perform_job(self, job, queue, execution):
             with app.app_context():
                 try:
@@ -37,19 +89,27 @@ def make_worker_class():
 @click.option("--queues", "-q", multiple=True, default=QUEUE_NAMES, show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
-    """Run an rq worker (with the scheduler for delayed jobs) inside the app."""
+    """Run an rq worker (with the scheduler for delayed jobs) inside the app; when Redis goes away
+    it waits and reconnects (`run_reconnecting`) until it is stopped."""
     from rq import Queue
 
     connection = get_redis()
     if connection is None:
         raise click.ClickException("REDIS_URL is not set; without it jobs run in-process.")
-    worker = make_worker_class()([Queue(q, connection=connection) for q in queues], connection=connection)
-    worker.work(burst=burst, with_scheduler=True)
+    worker_class = make_worker_class()
+
+    def life() -> bool:
+        worker = worker_class([Queue(q, connection=connection) for q in queues], connection=connection)
+        worker.work(burst=burst, with_scheduler=True)
+        return burst or worker.stop_asked
+
+    run_reconnecting(life, "rq worker")
 
 
 @click.command("cron")
 def cron_command() -> None:
-    """Enqueue the periodic jobs of `jobs/schedule.py` on time (a worker runs them)."""
+    """Enqueue the periodic jobs of `jobs/schedule.py` on time (a worker runs them); when Redis
+    goes away it waits and reconnects (`run_reconnecting`) until it is stopped."""
     from rq.cron import CronScheduler
 
     from jobs.schedule import SCHEDULE
@@ -57,10 +117,15 @@ def cron_command() -> None:
     connection = get_redis()
     if connection is None:
         raise click.ClickException("REDIS_URL is not set.")
-    scheduler = CronScheduler(connection=connection)
-    for item in SCHEDULE:
-        scheduler.register(item.function, item.queue, cron=item.cron, job_timeout=item.timeout)
-    scheduler.start()
+
+    def life() -> bool:
+        scheduler = CronScheduler(connection=connection)
+        for item in SCHEDULE:
+            scheduler.register(item.function, item.queue, cron=item.cron, job_timeout=item.timeout)
+        scheduler.start()  # returns when stopped (a signal); raises when Redis is lost
+        return True
+
+    run_reconnecting(life, "rq cron scheduler")
 
 
 @click.command("demo-data")

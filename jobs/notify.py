@@ -6,7 +6,7 @@ from core.redis import get_redis
 from core.timeutil import utcnow
 from jobs.maintenance import sweep_work
 from services import notify
-from services.notify import alerts
+from services.notify import alerts, outbox
 from services.notify.outbox import DELIVERY_WORK
 
 
@@ -22,13 +22,19 @@ def deliver_message(message_id: int) -> None:
 
 def sweep_outbox() -> int:
     """Enqueue every pending message that is due (every minute): first attempts whose enqueue was
-    lost (Redis down at commit) and retries whose back-off has passed. Returns how many.
+    lost (Redis down at commit), retries whose back-off has passed, and messages whose job a dead
+    worker left `started`. Returns how many.
+
+    First, messages due for longer than NOTIFY_GIVE_UP_SECONDS are marked failed and the ops group
+    alerted (`outbox.give_up_stuck`, `alerts.alert_given_up`; committed here).
 
     The registry's sweep with no grace period (`jobs.maintenance.sweep_work`): each message's job
     has one id (`notify-message-<id>`), a message whose job rq still holds is left alone, so
     sweeps that overlap do not pile up jobs; a message enqueued twice is still sent once.
     Without Redis the deliveries run here.
     """
+    alerts.alert_given_up(outbox.give_up_stuck())
+    tx.commit()
     if get_redis() is None:
         ids = DELIVERY_WORK.waiting(utcnow())
         tx.commit()

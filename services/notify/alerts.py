@@ -16,6 +16,8 @@ from core.timeutil import SHANGHAI, utcnow
 from models.notify import OutboxMessage
 from services.notify import outbox
 
+GIVEN_UP_TEMPLATE = "ops_delivery_given_up"
+
 
 def _count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -45,4 +47,25 @@ def queue_failure_alert(now: datetime | None = None) -> OutboxMessage | None:
     if message is not None and ops_users:
         outbox.queue_wecom_app(ops_users, "ops_delivery_alert", "消息发送异常告警", body.replace("> ", ""),
                                dedupe_key=f"ops-alert:delivery:{hour}:app")
+    return message
+
+
+def alert_given_up(messages: list[OutboxMessage]) -> OutboxMessage | None:
+    """Tell the ops group (and WECOM_OPS_USERS) which messages `outbox.give_up_stuck` just marked
+    failed; once per batch (keyed by its first id). None when there were none. A given-up alert
+    is not alerted about again (the ops list shows it), so a broken robot makes no chain of alerts."""
+    ids = sorted(message.id for message in messages if message.template != GIVEN_UP_TEMPLATE)
+    if not ids:
+        return None
+    shown = "、".join(str(i) for i in ids[:20]) + ("…" if len(ids) > 20 else "")
+    hours = f"{current_app.config['NOTIFY_GIVE_UP_SECONDS'] / 3600:g}"
+    body = (f"> {len(ids)} 条消息超过 {hours} 小时仍未送达，已标记为发送失败\n> 消息编号：{shown}\n\n"
+            "请检查后台任务进程与微信/企业微信接口；排除原因后可在控制台重发。")
+    key = f"ops-alert:given-up:{ids[0]}"
+    message = outbox.queue_ops_group(GIVEN_UP_TEMPLATE, "消息长时间未送达告警", body, dedupe_key=key,
+                                     data={"message_ids": ids})
+    ops_users = current_app.config["WECOM_OPS_USERS"]
+    if message is not None and ops_users:
+        outbox.queue_wecom_app(ops_users, GIVEN_UP_TEMPLATE, "消息长时间未送达告警",
+                               body.replace("> ", ""), dedupe_key=f"{key}:app")
     return message

@@ -8,7 +8,8 @@ down), or a retry's back-off has passed, the sweep finds the row by its status a
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -22,7 +23,10 @@ from core.timeutil import utcnow
 from models.notify import CHANNELS, OutboxMessage
 from services.notify import subscriptions
 
+log = logging.getLogger(__name__)
+
 MAX_KEY_LENGTH = 128
+GIVE_UP_ERROR = "超过 {hours} 小时仍未送达，已停止发送；排除原因后可在控制台重发。"
 
 
 def channel_key(dedupe_key: str | None, suffix: str) -> str | None:
@@ -139,10 +143,38 @@ def retry(message_id: int) -> OutboxMessage:
         raise NotFound("未找到该消息。")
     if message.status != "failed":
         raise RuleViolation("只有发送失败的消息可以重发。", code="message_not_failed")
-    message.status, message.next_attempt_at, message.attempts = "pending", None, 0
+    # Due from now: the give-up limit (`give_up_stuck`) counts from the retry, not the first write.
+    message.status, message.next_attempt_at, message.attempts = "pending", utcnow(), 0
     db.session.flush()
     DELIVERY_WORK.request(message.id)
     return message
+
+
+def give_up_stuck(now: datetime | None = None) -> list[OutboxMessage]:
+    """Mark failed the pending messages due (`next_attempt_at`, else written) for longer than
+    NOTIFY_GIVE_UP_SECONDS: something keeps them from being delivered (a worker that dies on
+    them leaves no attempt recorded), so ops must see them (`failed`, the ops list, the alert of
+    `alerts.alert_given_up`) instead of them waiting forever. A message being delivered right
+    now (its row locked) is skipped. Flushes; returns the messages marked, at most NOTIFY_SWEEP_BATCH.
+    """
+    now = now or utcnow()
+    seconds = current_app.config["NOTIFY_GIVE_UP_SECONDS"]
+    due_since = func.coalesce(OutboxMessage.next_attempt_at, OutboxMessage.created_at)
+    stmt = (select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", due_since < now - timedelta(seconds=seconds))
+            .order_by(OutboxMessage.id).limit(current_app.config["NOTIFY_SWEEP_BATCH"])
+            .with_for_update(skip_locked=True))
+    messages = list(db.session.scalars(stmt))
+    error = GIVE_UP_ERROR.format(hours=f"{seconds / 3600:g}")
+    for message in messages:
+        message.status, message.next_attempt_at = "failed", None
+        message.last_error = f"{error}（{message.last_error}）" if message.last_error else error
+        if message.channel == "subscribe":
+            subscriptions.release_grant(message)
+        log.warning("outbox message %s (%s) undelivered after %s s: marked failed",
+                    message.id, message.channel, seconds)
+    db.session.flush()
+    return messages
 
 
 # Delivery locks its row (SELECT ... FOR UPDATE) and records every failure on it: no other claim,

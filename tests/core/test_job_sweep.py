@@ -259,3 +259,42 @@ def test_a_code_job_whose_worker_died_mid_run_is_taken_over_by_the_sweep(
     done = client.get(f"/api/v1/onecode/jobs/{job_id}", headers=site["admin_headers"]).json
     assert (done["status"], done["total"], done["processed"]) == ("done", 1, 1)
     assert sweep_lost_jobs() == 0
+
+
+def test_work_whose_job_a_dead_worker_left_started_is_enqueued_again_for_every_kind(
+        app, september_report, run_jobs):
+    from jobs.risk import generate_periodic_report
+    from services.risk import periodic
+    from tests.notify.test_dead_worker import taken_by_a_worker
+
+    report_id = september_report
+    job_id = periodic.job_id(report_id)
+    Queue("reports", connection=get_redis()).enqueue(generate_periodic_report, report_id, job_id=job_id)
+    age(PeriodicRiskReport, report_id, app)
+    worker = taken_by_a_worker(job_id, "killed-report-worker")
+    assert sweep_lost_jobs() == 0  # its worker is alive: the run is left to it
+
+    get_redis().delete(worker.key)  # killed: its key expired with no heartbeat
+    assert sweep_lost_jobs() == 1
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(PeriodicRiskReport, report_id).status == "done"
+    assert Job.fetch(job_id, connection=get_redis()).get_status() == JobStatus.FINISHED
+    assert sweep_lost_jobs() == 0
+
+
+def test_a_job_id_taken_meanwhile_is_logged_not_swallowed(app, september_report, caplog, monkeypatch):
+    from rq.exceptions import DuplicateJobError
+
+    import jobs.maintenance as maintenance
+
+    age(PeriodicRiskReport, september_report, app)
+
+    class Taken:
+        def enqueue(self, *args, **kwargs):
+            raise DuplicateJobError("taken")
+
+    monkeypatch.setattr(maintenance, "get_queue", lambda name: Taken())
+    assert sweep_lost_jobs() == 0
+    assert any("appeared meanwhile" in record.getMessage() and record.levelname == "WARNING"
+               for record in caplog.records)
