@@ -24,6 +24,21 @@ def _list(name: str) -> list[str]:
     return [item.strip() for item in (_env(name, "") or "").split(",") if item.strip()]
 
 
+def _list_or(name: str, default: str) -> list[str]:
+    """A comma list with a default; "-" for an empty list."""
+    value = _env(name, default)
+    return [] if value.strip() == "-" else [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _region_codes(name: str) -> dict[str, list[str]]:
+    """"610100:3000,610100:4000" -> {"610100": ["3000", "4000"]}."""
+    result: dict[str, list[str]] = {}
+    for pair in _list(name):
+        region, _, code = pair.partition(":")
+        result.setdefault(region.strip(), []).append(code.strip().upper())
+    return result
+
+
 def _database_url() -> str:
     url = _env("DATABASE_URL")
     if url is None:
@@ -70,6 +85,8 @@ class Config:
         self.WECHAT_MINIAPP_APPID = _env("WECHAT_MINIAPP_APPID", "wx-demo-miniapp")
         self.WECHAT_MINIAPP_SECRET = _env("WECHAT_MINIAPP_SECRET", "demo-miniapp-secret")
         self.WECHAT_TIMEOUT_SECONDS = float(_env("WECHAT_TIMEOUT_SECONDS", "5"))
+        # Without REDIS_URL the processes share access tokens through this file (fcntl-locked).
+        self.WECHAT_TOKEN_FILE = _env("WECHAT_TOKEN_FILE", str(ROOT / "var" / "wechat_tokens.json"))
         self.WECOM_API_BASE_URL = _env("WECOM_API_BASE_URL", "http://127.0.0.1:8001/wecom/")
         self.WECOM_CORP_ID = _env("WECOM_CORP_ID", "ww-demo-corp")
         self.WECOM_SECRET = _env("WECOM_SECRET", "demo-wecom-secret")
@@ -107,6 +124,13 @@ class Config:
         self.PROVINCE_ABBR = _env("PROVINCE_ABBR", "陕")
         # The registration office is the city's regulator; cities listed here delegate to their counties.
         self.REGISTRATION_DELEGATED_CITIES = _list("REGISTRATION_DELEGATED_CITIES")
+        # Scope (陕市监发〔2024〕454号, domain.md §10): catalogue codes (a 种类/类别/品种 covers the codes
+        # under it) outside lifecycle business and outside inspection, and per region (its subtree)
+        # the codes outside lifecycle business: "610100:3000" (Xi'an's elevators; production sets it,
+        # the demo's units stand in Xi'an).
+        self.LIFECYCLE_EXCLUDED_CATEGORIES = _list_or("LIFECYCLE_EXCLUDED_CATEGORIES", "8100,8200")
+        self.INSPECTION_EXCLUDED_CATEGORIES = _list_or("INSPECTION_EXCLUDED_CATEGORIES", "8100,8200")
+        self.LIFECYCLE_EXCLUDED_REGION_KINDS = _region_codes("LIFECYCLE_EXCLUDED_REGION_KINDS")
         self.REGISTRATION_TURNAROUND_WORKDAYS = _int("REGISTRATION_TURNAROUND_WORKDAYS", 15)
         self.REGISTRATION_TIME_LIMIT_DAYS = _int("REGISTRATION_TIME_LIMIT_DAYS", 30)
         self.SUSPENSION_REPORT_DAYS = _int("SUSPENSION_REPORT_DAYS", 30)

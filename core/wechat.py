@@ -85,6 +85,23 @@ class _RebasedClientMixin:
             method, rebase_url(url_or_endpoint, self.api_base_url), **kwargs
         )
 
+    @property
+    def access_token(self) -> str:
+        """The stored token; with a storage that has a `fetch_lock` (shared between processes), the
+        token is fetched under that lock after looking again, so processes reuse one token."""
+        fetch_lock = getattr(self.session, "fetch_lock", None)  # type: ignore[attr-defined]
+        if fetch_lock is None:
+            return super().access_token  # type: ignore[misc]
+        token = self.session.get(self.access_token_key)  # type: ignore[attr-defined]
+        if token:
+            return token
+        with fetch_lock():
+            token = self.session.get(self.access_token_key)  # type: ignore[attr-defined]
+            if not token:
+                self.fetch_access_token()  # type: ignore[attr-defined]
+                token = self.session.get(self.access_token_key)  # type: ignore[attr-defined]
+        return token
+
     def _fetch_access_token(self, url: str, params: dict[str, str]) -> dict[str, Any]:
         """`fetch_access_token` hard-codes WeChat's token URL; move it too."""
         return super()._fetch_access_token(  # type: ignore[misc]

@@ -2,23 +2,25 @@
 
 Access tokens are shared between web and worker processes through Redis
 (WeChat allows about 2,000 fetches a day and a new token cancels the old
-one); without Redis each process keeps its own in memory.
+one); without Redis (the quick start's two gunicorn workers) through a locked
+file, WECHAT_TOKEN_FILE (core/wechat_tokens.py).
 """
 from __future__ import annotations
 
 from flask import current_app
-from wechatpy.session.memorystorage import MemoryStorage
+from wechatpy.session import SessionStorage
 from wechatpy.session.redisstorage import RedisStorage
 
 from core.redis import get_redis
 from core.wechat import MiniAppClient, WeComClient
+from core.wechat_tokens import FileTokenStorage
 
-_memory = MemoryStorage()
 
-
-def _token_storage():
+def _token_storage() -> SessionStorage:
     redis = get_redis()
-    return RedisStorage(redis, prefix="wechatpy") if redis is not None else _memory
+    if redis is not None:
+        return RedisStorage(redis, prefix="wechatpy")
+    return FileTokenStorage(current_app.config["WECHAT_TOKEN_FILE"])
 
 
 def miniapp_client() -> MiniAppClient:

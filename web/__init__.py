@@ -1,7 +1,7 @@
 """Server-rendered pages: the public scan page (what a phone camera opens)."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, render_template
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
 
 from core.errors import AppError
 from services.equipment import onecode as _equipment_onecode  # noqa: F401  (registers the device target)
@@ -25,9 +25,24 @@ def card_page(code):
     try:
         page = resolve.public_page(code, _render_card, rate_bucket="scan")
     except AppError as error:
-        page = render_template("public/message.html", title=error.message, code=code)
-        return page, error.status, getattr(error, "headers", None) or {}
+        return _message(error.message, code, error.status, getattr(error, "headers", None) or {})
     return Response(page, mimetype="text/html")
+
+
+@blp.get("/c")
+def reenter_code():
+    """The re-entry form of the message page: `/c?code=…` goes to `/c/<code>`."""
+    code = "".join((request.args.get("code") or "").split()).upper()
+    if not code:
+        return _message("请输入设备上二维码下方的编号。", "", 400, {})
+    return redirect(url_for("public.card_page", code=code), 303)
+
+
+def _message(title: str, code: str, status: int, headers: dict) -> tuple[str, int, dict]:
+    """A code that shows no card: what went wrong, the 96333 button and a form to type the code again."""
+    page = render_template("public/message.html", title=title, code=code,
+                           rescue_phone=current_app.config["RESCUE_PHONE"])
+    return page, status, headers
 
 
 def _render_card(target_type: str, card: dict) -> str:

@@ -12,9 +12,9 @@ from core.scoping import get_in_scope
 from miniapp_api.schemas.equipment.applications import (ActionInput, ApplicationDetailSchema, ApplicationInput,
                                                         ApplicationPageSchema, ApplicationQuery,
                                                         ApplicationUpdateInput, MaintenanceContractSchema,
-                                                        load_form)
+                                                        OfflineRecordInput, load_form)
 from models.equipment import Equipment
-from services.equipment import applications, contracts
+from services.equipment import applications, contracts, offline
 
 blp = Blueprint("equipment_applications", __name__, url_prefix="/api/v1", description="设备全生命周期业务")
 
@@ -29,6 +29,20 @@ def create(data, equipment_id):
     form = load_form(data["kind"], data.get("change_type"), data["form"])
     return applications.create_application(identity, equipment_id, data["kind"], data.get("change_type"), form,
                                            data["documents"], data.get("note"), submit=data["submit"])
+
+
+@blp.post("/equipment/<int:equipment_id>/offline-records")
+@idempotent
+@blp.arguments(OfflineRecordInput)
+@blp.response(201, ApplicationDetailSchema)
+def record_offline(data, equipment_id):
+    """The registration office records a step already done offline (e.g. 移装 on paper): an
+    application approved at once, whose effects bring the device to the state after that step."""
+    identity = require_login()
+    offline.require_kind(data["kind"], data.get("change_type"))
+    form = load_form(data["kind"], data.get("change_type"), data["form"])
+    return offline.record_offline(identity, equipment_id, data["kind"], data.get("change_type"), form,
+                                  data["done_on"], data.get("certificate_no"), data.get("note"))
 
 
 @blp.get("/equipment-applications")

@@ -26,10 +26,16 @@ APPOINTMENTS = (("demo-unit-admin", "principal", None), ("demo-director", "safet
                 ("demo-officer", "safety_officer", "3000"))
 
 
-def _answers(items: list[dict], abnormal: dict | None = None) -> list[dict]:
+# The default elevator list's item that each finding is about (migrations/data/default_checklists.json):
+# i2 「轿厢内紧急报警（对讲）装置能正常呼救，应急照明正常」, not the signage item i1.
+ALARM_ITEM = "i2"
+
+
+def _answers(items: list[dict], abnormal: dict | None = None, item_key: str = ALARM_ITEM) -> list[dict]:
     answers = [{"item_key": item["key"], "result": "normal"} for item in items]
     if abnormal:
-        answers[0] = {"item_key": items[0]["key"], "result": "abnormal", **abnormal}
+        index = next(i for i, item in enumerate(items) if item["key"] == item_key)
+        answers[index] = {"item_key": item_key, "result": "abnormal", **abnormal}
     return answers
 
 

@@ -216,7 +216,9 @@ def late_days(application: Application, today: date) -> int | None:
 def _new_certificate(app: Application, eq: Equipment, today: date) -> str:
     """Issue a 使用登记证编号 at the office, numbered in the year of approval (Asia/Shanghai)."""
     old = eq.registration_cert_no
-    cert = offices.issue_certificate_no(eq.catalogue, regions.get_region(app.office_region_code), today.year)
+    # A step recorded as done offline keeps the number issued on paper (services.equipment.offline).
+    cert = (app.form.get("certificate_no") if app.form.get("offline") else None) or offices.issue_certificate_no(
+        eq.catalogue, regions.get_region(app.office_region_code), today.year)
     app.certificate_no = eq.registration_cert_no = cert
     eq.registration_status = "registered"
     return f"核发使用登记证编号 {cert}" + (f"，原编号 {old} 作废" if old and old != cert else "")
@@ -225,8 +227,8 @@ def _new_certificate(app: Application, eq: Equipment, today: date) -> str:
 def _change_proof(app: Application, eq: Equipment, today: date) -> str:
     """A 《特种设备使用登记证变更证明》 number, unique per application."""
     office = regions.get_region(app.office_region_code)
-    proof = (f"{current_app.config['PROVINCE_ABBR']}{offices.office_letter(office)}变字〔{today.year}〕"
-             f"第{app.id:06d}号")
+    proof = (app.form.get("certificate_no") if app.form.get("offline") else None) or (
+        f"{current_app.config['PROVINCE_ABBR']}{offices.office_letter(office)}变字〔{today.year}〕第{app.id:06d}号")
     app.form = {**app.form, "change_certificate_no": proof, "old_certificate_no": eq.registration_cert_no}
     return f"出具变更证明 {proof}（原使用登记证编号 {eq.registration_cert_no} 注销）"
 

@@ -33,7 +33,7 @@ from core.timeutil import business_today, utcnow
 from core.workdays import add_workdays
 from models.equipment import APPLICATION_KINDS, APPLICATION_STATUSES, CHANGE_TYPES, Application, ApplicationEvent, Equipment
 from services import notify
-from services.equipment import contracts, offices, records
+from services.equipment import contracts, offices, records, scope
 from services.equipment.application_rules import EDITABLE_STATUSES, RULES, apply_approval, form_region, rule_key, late_days
 from services.orgs import regions, units
 
@@ -52,7 +52,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 ACTIONS = frozenset(action for _, action in TRANSITIONS)
 OFFICE_ACTIONS = ("accept", "return", "approve", "refuse")
 ACTION_LABELS = {"create": "创建", "edit": "修改", "submit": "提交", "accept": "受理", "return": "退回补正",
-                 "approve": "批准", "refuse": "不予批准", "withdraw": "撤回"}
+                 "approve": "批准", "refuse": "不予批准", "withdraw": "撤回", "record_offline": "线下办理补录"}
 OPEN_STATUSES = ("draft", "submitted", "accepted", "returned")
 PENDING_STATUSES = ("submitted", "accepted")
 # Kinds that change the registration: one of them open at a time per device.
@@ -122,6 +122,11 @@ def _place(app: Application, eq: Equipment) -> None:
     app.office_region_code = offices.office_for(app.region_code).code
 
 
+def _require_scope(app: Application, eq: Equipment) -> None:
+    """陕市监发〔2024〕454号: business the platform does not take is refused (services.equipment.scope)."""
+    scope.require_lifecycle_scope(eq, [app.region_code, app.form.get("new_region_code")])
+
+
 def _with_defaults(kind: str, form: dict) -> dict:
     return contracts.with_defaults(form) if kind == "maintenance_filing" else dict(form)
 
@@ -179,6 +184,7 @@ def create_application(identity: Identity, equipment_id: int, kind: str, change_
                       created_by_person_id=identity.person_id)
     app.documents = _check_documents(identity.unit_id, documents or [], app.form)
     _place(app, eq)
+    _require_scope(app, eq)
     RULES[rule_key(app)](app, eq, business_today())
     db.session.add(app)
     db.session.flush()
@@ -243,6 +249,8 @@ def act(identity: Identity, app: Application, action: str, note: str | None = No
     db.session.refresh(app, with_for_update=True)
     _next_status(app, action)
     eq, today = _lock_equipment(app.equipment_id), business_today()
+    if action == "submit":
+        _require_scope(app, eq)
     if action in ("submit", "approve"):
         RULES[rule_key(app)](app, eq, today)
     if action == "submit":

@@ -35,6 +35,7 @@ from models.equipment import GONE_STATUSES, REGISTRATION_STATUSES, USE_STATUSES,
 from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
                                InspectionApplication, InspectionApplicationEvent)
 from services import notify
+from services.equipment import scope
 from services.inspection import agencies
 from services.orgs import certificates, people, units
 
@@ -154,13 +155,15 @@ def submit(identity: Identity, equipment: Equipment, data: dict) -> InspectionAp
     `data`: agency_unit_id, inspection_type (a key of INSPECTION_TYPES), requested_date,
     contact_name, contact_phone, note. The device must be the applicant's own, registered
     (在册) and not out of use for good; the agency an approved inspection unit; the requested
-    date not in the past. 条例 §28: an application less than a month before the due date (or
-    after it) is accepted and flagged `late`. One pending application per device and type.
+    date not in the past; its category inside the platform's inspection scope (422
+    `inspection_out_of_scope`, 陕市监发〔2024〕454号). 条例 §28: an application less than a month
+    before the due date (or after it) is accepted and flagged `late`. One pending application per device and type.
     Raises Forbidden (403), InvalidInput (422 naming the field), RuleViolation (409:
     `equipment_not_inspectable`, `inspection_application_pending`). Queues a message to the
     agency's staff who may act on it.
     """
     _require_applicant(identity, equipment.use_unit_id)
+    scope.require_inspection_scope(equipment)
     kind = data.get("inspection_type")
     if kind not in INSPECTION_TYPES:
         raise InvalidInput.field("inspection_type", "检验类型无效。")

@@ -216,7 +216,8 @@ def _tell_directors(report: RiskReport, reporter_person: Person) -> None:
     unit = db.session.get(Unit, report.reporter_unit_id)
     if unit.kind not in DIRECTOR_UNIT_KINDS:
         return
-    text = (f"本单位信息报送员{reporter_person.name}报送了风险信息「{report.title}」，"
+    # The reporter is named once, after the report: a person's name may itself be a post (「信息报送员」).
+    text = (f"本单位报送了风险信息「{report.title}」（报送人：{reporter_person.name}），"
             "请及时安排处置并在平台记录处置情况。")
     for person_id in director_ids(unit.id):
         if person_id == reporter_person.id:

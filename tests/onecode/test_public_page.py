@@ -69,3 +69,22 @@ def test_the_public_page_renders_in_headless_chromium(site, live_server, tmp_pat
     image = Image.open(shot).convert("RGB")
     assert image.size == (390, 844)
     assert image.getpixel((30, 80)) == (0x16, 0x80, 0x3C)  # the green status band
+
+
+@pytest.mark.parametrize(("code", "status"), [("ABCDEFGHJ2", 400), ("ZZZZZZZZZ" + check_char("ZZZZZZZZZ"), 404)])
+def test_a_mistyped_or_unknown_code_offers_96333_and_a_form_to_type_it_again(client, app, code, status):
+    response = client.get(f"/c/{code}")
+    assert response.status_code == status and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert f'href="tel:{app.config["RESCUE_PHONE"]}"' in html
+    assert '<form class="reenter" method="get" action="/c">' in html
+    assert 'name="code"' in html and f'value="{code}"' in html
+    assert "<script" not in html
+
+
+def test_the_reentered_code_goes_to_its_page(client, site):
+    response = client.get("/c", query_string={"code": f" {site['code'].lower()} "})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/c/{site['code']}")
+    assert client.get(response.headers["Location"]).status_code == 200
+    empty = client.get("/c?code=")
+    assert empty.status_code == 400 and 'name="code"' in empty.get_data(as_text=True)

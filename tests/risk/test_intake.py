@@ -559,3 +559,12 @@ def test_the_thumbnail_job_makes_each_thumbnail_once(client, risk, run_jobs):
     assert make_thumbnails(report_id) == 0
     assert db.session.scalar(select(func.count()).select_from(StoredFile)
                              .where(StoredFile.id == media.thumbnail_id(photo_id))) == 1
+
+
+def test_the_directors_message_names_the_reporter_once(client, risk):
+    risk.use.reporter_person.name = "信息报送员"  # the demo reporter's name is the post itself
+    db.session.flush()
+    submit(client, risk.use.reporter_headers, title="扶梯梳齿板缺齿")
+    (message,) = _messages(risk.use.director.id, "risk_report_unit_director")
+    assert "信息报送员信息报送员" not in message.body
+    assert message.body.startswith("本单位报送了风险信息「扶梯梳齿板缺齿」（报送人：信息报送员）")

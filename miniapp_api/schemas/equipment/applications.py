@@ -133,6 +133,16 @@ class ApplicationUpdateInput(InputSchema):
     note = fields.String(validate=_text(1000), allow_none=True)
 
 
+class OfflineRecordInput(InputSchema):
+    """A step done offline, recorded by the registration office (services.equipment.offline)."""
+    kind = fields.String(required=True, validate=validate.OneOf(list(APPLICATION_KINDS)))
+    change_type = fields.String(validate=validate.OneOf(list(CHANGE_TYPES)), allow_none=True)
+    form = fields.Dict(keys=fields.String(), load_default=dict)
+    done_on = fields.Date(required=True)
+    certificate_no = fields.String(validate=validate.Length(max=32), allow_none=True)
+    note = fields.String(validate=_text(1000), allow_none=True)
+
+
 class ActionInput(InputSchema):
     note = fields.String(validate=validate.Length(max=1000), allow_none=True)
 
@@ -171,6 +181,7 @@ class ApplicationSchema(OutputSchema):
     status_label = fields.Function(lambda a: APPLICATION_STATUSES[a.status])
     late_days = fields.Integer(allow_none=True)
     certificate_no = fields.String(allow_none=True)
+    offline = fields.Function(lambda a: bool((a.form or {}).get("offline")))  # recorded by the office
     submitted_at = fields.DateTime(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)
     due_date = fields.Date(allow_none=True)

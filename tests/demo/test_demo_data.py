@@ -1,0 +1,25 @@
+"""The demo data behind the README's quick start (issue 17 item 12): what the examples find."""
+from sqlalchemy import select
+
+from core.extensions import db
+from models.findings import Finding
+
+
+def test_the_readme_pending_registration_example_finds_a_unit(client, demo, auth_headers):
+    headers = auth_headers(demo.demo_person("demo-county"))
+    response = client.get("/api/v1/units?status=pending", headers=headers)
+    assert response.status_code == 200, response.json
+    names = [unit["name"] for unit in response.json["items"]]
+    assert names == ["演示雁塔待审核酒店有限公司"]
+
+
+def test_loading_the_demo_twice_adds_no_second_pending_unit(demo):
+    assert demo.load() == 0
+
+
+def test_the_seeded_serious_finding_is_on_the_alarm_item_not_signage(demo):
+    daily = select(Finding).where(Finding.source_type == "daily_check")
+    serious = list(db.session.scalars(daily.where(Finding.severity == "serious")))
+    assert [f.item_key for f in serious] == ["i2"]  # 紧急报警（对讲）装置, what its note is about
+    general = list(db.session.scalars(daily.where(Finding.severity == "general")))
+    assert [f.item_key for f in general] == ["i2"]  # 应急照明
