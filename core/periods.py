@@ -3,10 +3,12 @@
 Times are stored in UTC; the days, weeks (Monday to Sunday), months, quarters and years of the
 business are Asia/Shanghai. A period runs from `start` to `end` (both included) and, when it is
 looked at on `today`, is counted *through* the earlier of its last day and today — so this week's
-figures on Wednesday count Monday to Wednesday. Periods read from a request come either as a kind
-and any day in it (`?period=month&date=2026-11-01`), as a period code (`2026`, `2026-Q4`,
-`2026-11`) or as a custom range (`date_from` / `date_to`); bad input is a field error
-(`period_invalid`, `period_too_long`).
+figures on Wednesday count Monday to Wednesday. Today is counted but not over (`open_day`): what
+was done today counts, what is not done yet is not missed until the day ends.
+
+Periods read from a request come either as a kind and any day in it (`?period=month&date=2026-11-01`),
+as a period code (`2026`, `2026-Q4`, `2026-11`) or as a custom range (`date_from` / `date_to`); bad
+input is a field error (`period_invalid`, `period_too_long`).
 """
 from __future__ import annotations
 
@@ -39,6 +41,12 @@ class Period:
     @property
     def through(self) -> date:
         return self.end if self.today is None else min(self.end, self.today)
+
+    @property
+    def open_day(self) -> date | None:
+        """Today, when it is one of the days counted: the day still in progress, whose missing
+        records are not missed yet (Asia/Shanghai). None for a period looked at as a whole."""
+        return self.today if self.today is not None and self.start <= self.today <= self.end else None
 
     @property
     def days(self) -> int:

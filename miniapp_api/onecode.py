@@ -22,6 +22,7 @@ from models.onecode import Code, CodeJob
 from qr.codes import code_url
 from qr.render import label_png
 from services.equipment import onecode as equipment_onecode
+from services.checks import onecode as _checks_onecode  # noqa: F401  (adds the daily check to the unit view)
 from services.inspection import onecode as _inspection_onecode  # noqa: F401  (registers the agency view)
 from services.equipment import code_jobs
 from services.onecode import assign, resolve, targets

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from core.schemas import InputSchema, OutputSchema
+from miniapp_api.schemas.checks import ChecklistSchema
 from miniapp_api.schemas.equipment.records import EquipmentSchema, EquipmentSummarySchema
 from miniapp_api.schemas.inspection import AgencyPendingApplicationSchema
 
@@ -38,10 +39,38 @@ class ReporterScanSchema(PublicScanSchema):
     actions = fields.Function(lambda s: [*s.card["actions"], "report_risk"])
 
 
+class ScanDailyCheckSchema(OutputSchema):
+    """Today's daily check (日管控) of the scanned device (services.checks.onecode.ScanDay)."""
+
+    date = fields.Date(attribute="day", metadata={"description": "今天（北京时间）"})
+    checked = fields.Boolean(metadata={"description": "今天是否已完成日管控检查"})
+    check_id = fields.Integer(allow_none=True)
+    checked_at = fields.DateTime(allow_none=True, metadata={"description": "提交时间"})
+    checked_by_person_id = fields.Integer(allow_none=True)
+    checked_by_name = fields.String(allow_none=True)
+    zero_risk = fields.Boolean(allow_none=True, metadata={"description": "零风险（无异常项）"})
+    abnormal_count = fields.Integer(allow_none=True)
+    can_check = fields.Boolean(metadata={"description": "调用者（本单位安全员、安全总监）现在可以检查"})
+    checklist = fields.Nested(ChecklistSchema, allow_none=True,
+                              metadata={"description": "要填写的安全风险管控清单（仅 can_check 时）"})
+    scan_token = fields.String(allow_none=True,
+                               metadata={"description": "扫码凭证，提交 POST /api/v1/checks/daily 时带上"})
+    scanned_at = fields.DateTime(allow_none=True)
+    expires_in = fields.Integer(allow_none=True)
+    submit_path = fields.Function(lambda d: "/api/v1/checks/daily" if d.can_check else None, allow_none=True)
+
+
+def _unit_actions(scan) -> list[str]:
+    day = scan.details.get("daily_check")
+    return [*scan.card["actions"], "report_risk", "view_record", *(["daily_check"] if day and day.can_check else [])]
+
+
 class UnitScanSchema(PublicScanSchema):
     equipment = fields.Nested(EquipmentSummarySchema, attribute="target")
     safety_officer_person_id = fields.Function(lambda s: s.target.safety_officer_person_id)
-    actions = fields.Function(lambda s: [*s.card["actions"], "report_risk", "view_record"])
+    daily_check = fields.Nested(ScanDailyCheckSchema, attribute="details.daily_check", allow_none=True,
+                                metadata={"description": "今天的日管控；设备不在日管控范围内时为 null"})
+    actions = fields.Function(_unit_actions)
 
 
 class AgencyScanSchema(PublicScanSchema):

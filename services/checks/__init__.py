@@ -5,3 +5,6 @@ One module per sub-resource: appointments of 安全总监 / 安全员 (`appointm
 minutes, records, compliance figures and reminders in their own modules. What a check
 finds is a `services.findings` record.
 """
+
+# Today's daily check joins the use unit's scan view on import.
+from services.checks import onecode as _onecode  # noqa: E402,F401

@@ -3,7 +3,8 @@
 Market regulators treat 日管控 / 周排查 / 月调度 and the rectification of what they find as key
 items of their inspections (Order 74, 总局令第74号). Per use unit with equipment in use:
 - appointment: a current 安全总监 and 安全员 (appointments, active people) for every kind it uses;
-- daily checks: checks done / expected device-days (`periods` defines both);
+- daily checks: checks done / expected device-days that are due (`periods` defines them: today's
+  checks not yet done are pending, not missed, until the day is over);
 - weekly reports: submitted / (kinds used x weeks of the window that are over);
 - monthly minutes: submitted / (kinds used x months of the window that are over);
 - findings open at the end of the window, and of those, overdue.
@@ -25,7 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
 from core import periods as core_periods
 from core.auth import Identity
@@ -53,6 +54,7 @@ class Tally:
     units_behind: int = 0
     daily_expected: int = 0
     daily_done: int = 0
+    daily_pending: int = 0
     weekly_expected: int = 0
     weekly_submitted: int = 0
     monthly_expected: int = 0
@@ -64,20 +66,23 @@ class Tally:
     production: bool = False
 
     def add(self, other: "Tally") -> None:
-        for name in ("units", "units_appointed", "units_behind", "daily_expected", "daily_done", "weekly_expected",
+        for name in ("units", "units_appointed", "units_behind", "daily_expected", "daily_done", "daily_pending",
+                     "weekly_expected",
                      "weekly_submitted", "monthly_expected", "monthly_submitted", "open_findings",
                      "overdue_findings"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def rates(self) -> dict[str, Any]:
         return {"appointment_rate": periods.ratio(self.units_appointed, self.units),
-                "daily_rate": periods.ratio(self.daily_done, self.daily_expected),
+                "daily_rate": periods.ratio(self.daily_done, self.daily_expected - self.daily_pending),
                 "weekly_rate": periods.ratio(self.weekly_submitted, self.weekly_expected),
                 "monthly_rate": periods.ratio(self.monthly_submitted, self.monthly_expected)}
 
     def as_dict(self) -> dict[str, Any]:
         return {"units": self.units, "units_appointed": self.units_appointed, "units_behind": self.units_behind,
                 "daily_expected": self.daily_expected, "daily_done": self.daily_done,
+                "daily_pending": self.daily_pending,
+                "daily_missed": self.daily_expected - self.daily_done - self.daily_pending,
                 "weekly_expected": self.weekly_expected, "weekly_submitted": self.weekly_submitted,
                 "monthly_expected": self.monthly_expected, "monthly_submitted": self.monthly_submitted,
                 "open_findings": self.open_findings, "overdue_findings": self.overdue_findings, **self.rates()}
@@ -120,13 +125,15 @@ def _devices(where, period: periods.Period) -> list[Any]:
     return db.session.execute(select(*cols, func.count()).group_by(*cols)).all()
 
 
-def _checks_done(where, period: periods.Period) -> dict[int, int]:
-    stmt = _joined(select(Equipment.use_unit_id, func.count(DailyCheck.id)).select_from(DailyCheck)
+def _checks_done(where, period: periods.Period) -> dict[int, tuple[int, int]]:
+    """unit -> (checks counted in the period, of those done today)."""
+    today = func.sum(case((DailyCheck.check_date == period.open_day, 1), else_=0)) if period.open_day else literal(0)
+    stmt = _joined(select(Equipment.use_unit_id, func.count(DailyCheck.id), today).select_from(DailyCheck)
                    .join(Equipment, Equipment.id == DailyCheck.equipment_id)
                    .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code),
                    Equipment.use_unit_id, where)
     stmt = stmt.where(scope.covered_clause(), periods.check_counts_clause(period.start, period.through))
-    return dict(db.session.execute(stmt.group_by(Equipment.use_unit_id)).all())
+    return {u: (n, int(t or 0)) for u, n, t in db.session.execute(stmt.group_by(Equipment.use_unit_id)).all()}
 
 
 def _posts_held(where, period: periods.Period) -> set[tuple[int, str, str]]:
@@ -174,6 +181,9 @@ def _production_tallies(where, period: periods.Period, tallies: dict[int, Tally]
         tallies[unit_id].daily_expected += 1
     for unit_id, _, _ in done:
         tallies[unit_id].daily_done += 1
+    for unit_id, _, day in expected - done:  # today's record still to come is pending, not missed
+        if day == period.open_day:
+            tallies[unit_id].daily_pending += 1
 
 
 def _due_periods(period: periods.Period) -> tuple[list[date], list[date]]:
@@ -189,6 +199,7 @@ def _due_periods(period: periods.Period) -> tuple[list[date], list[date]]:
 def _unit_tallies(where, period: periods.Period, threshold: float) -> tuple[dict[int, Tally], dict[int, dict]]:
     info: dict[int, dict[str, Any]] = {}
     tallies: dict[int, Tally] = defaultdict(Tally)
+    expected_today: dict[int, int] = defaultdict(int)
     for row in _devices(where, period):
         info.setdefault(row.unit_id, {"unit_id": row.unit_id, "unit_name": row.unit_name,
                                       "region_code": row.region_code, "region_name": row.region_name,
@@ -196,6 +207,8 @@ def _unit_tallies(where, period: periods.Period, threshold: float) -> tuple[dict
         tally = tallies[row.unit_id]
         tally.kinds.add(row.kind_code)
         tally.daily_expected += periods.device_days({row.counted_from: row[-1]}, period)
+        if period.open_day and row.counted_from <= period.open_day:
+            expected_today[row.unit_id] += row[-1]
     _production_tallies(where, period, tallies, info)
     if not tallies:
         return {}, {}
@@ -208,7 +221,8 @@ def _unit_tallies(where, period: periods.Period, threshold: float) -> tuple[dict
         t.units = 1
         if not t.production:
             t.missing_kinds = sorted(k for k in t.kinds if any((unit_id, k, p) not in held for p in POSTS))
-            t.daily_done = done.get(unit_id, 0)
+            t.daily_done, done_today = done.get(unit_id, (0, 0))
+            t.daily_pending = max(0, expected_today[unit_id] - done_today)
         t.units_appointed = 0 if t.missing_kinds else 1
         t.weekly_expected, t.monthly_expected = len(t.kinds) * len(mondays), len(t.kinds) * len(months)
         t.weekly_submitted = sum(weekly.get((unit_id, k), 0) for k in t.kinds)

@@ -49,10 +49,15 @@ def snapshot(check: DailyCheck) -> dict[str, Any]:
             "abnormal_count": check.abnormal_count, "zero_risk": check.zero_risk, "results": check.results}
 
 
+def is_checker(identity: Identity, equipment: Equipment) -> bool:
+    """Whether the caller is the device's own (approved) unit's 安全员 or 安全总监 (Order 74)."""
+    return (identity.unit_id is not None and identity.unit_id == equipment.use_unit_id
+            and identity.unit_status == "approved" and identity.has_role(*CHECKER_ROLES))
+
+
 def require_checker(identity: Identity, equipment: Equipment) -> None:
     """Only the device's own unit's 安全员 or 安全总监 checks it (Order 74)."""
-    if (identity.unit_id is None or identity.unit_id != equipment.use_unit_id
-            or identity.unit_status != "approved" or not identity.has_role(*CHECKER_ROLES)):
+    if not is_checker(identity, equipment):
         raise Forbidden("只有设备使用单位的安全员或安全总监可以进行日管控检查。", code="not_check_officer")
 
 
@@ -85,8 +90,15 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SCAN_SALT)
 
 
-def _scan_ttl() -> int:
+def scan_ttl() -> int:
+    """Seconds a scan token stays valid (DAILY_CHECK_SCAN_TTL_SECONDS)."""
     return current_app.config["DAILY_CHECK_SCAN_TTL_SECONDS"]
+
+
+def issue_token(identity: Identity, equipment: Equipment, now: datetime) -> str:
+    """The signed scan token proving this caller scanned this device at `now` (the caller must
+    already be known as its checker)."""
+    return _serializer().dumps({"p": identity.person_id, "e": equipment.id, "t": now.isoformat()})
 
 
 def scan(identity: Identity, raw_code: str, now: datetime | None = None) -> ScanResult:
@@ -99,9 +111,8 @@ def scan(identity: Identity, raw_code: str, now: datetime | None = None) -> Scan
     equipment = equipment_onecode.scanned_equipment(raw_code)
     require_checker(identity, equipment)
     now = now or utcnow()
-    token = _serializer().dumps({"p": identity.person_id, "e": equipment.id, "t": now.isoformat()})
-    return ScanResult(equipment, checklists.for_equipment(equipment), now, token, _scan_ttl(),
-                      check_on(equipment.id, business_today(now)))
+    return ScanResult(equipment, checklists.for_equipment(equipment), now, issue_token(identity, equipment, now),
+                      scan_ttl(), check_on(equipment.id, business_today(now)))
 
 
 def scan_time(identity: Identity, equipment_id: int, token: str | None, day: date) -> datetime | None:
@@ -113,7 +124,7 @@ def scan_time(identity: Identity, equipment_id: int, token: str | None, day: dat
     if not token:
         return None
     try:
-        data = _serializer().loads(token, max_age=_scan_ttl())
+        data = _serializer().loads(token, max_age=scan_ttl())
     except SignatureExpired:
         return None
     except BadSignature:

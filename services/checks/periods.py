@@ -10,6 +10,8 @@ Definitions (the same for the reports, the records and the compliance figures):
   (Order 74 art. 2 leaves building-site cranes and vehicles to the housing authorities), of the
   kind, and put into use on or before D (no date: always);
 - a period is counted from its first day *through* the earlier of its last day and today;
+- a day's check is *missed* only once the day is over: today's checks not yet done are *pending*
+  (they count as expected, not as missed, and the completion rate is done / (expected - pending));
 - a finding is *open at the end of day D* when created before D ends and not closed by then,
   and *overdue* on D when also its deadline is before D.
 """
@@ -105,22 +107,26 @@ def _daily_figures(devices: list[Any], checks: list[Any], period: Period) -> dic
     by_device_done: dict[int, set[date]] = {}
     for c in checks:
         by_device_done.setdefault(c.equipment_id, set()).add(c.check_date)
-    days = period.dates()
+    days, today = period.dates(), period.open_day
     by_day = []
     for day in days:
         expected = sum(1 for d in devices if d.counted_from <= day)
         done = by_day_done.get(day, 0)
-        by_day.append({"date": day.isoformat(), "expected": expected, "done": done, "missed": expected - done})
+        waiting = expected - done if day == today else 0
+        by_day.append({"date": day.isoformat(), "expected": expected, "done": done, "pending": waiting,
+                       "missed": expected - done - waiting})
     missed = []
     for device in devices:
-        dates = [d for d in days if d >= device.counted_from and d not in by_device_done.get(device.id, ())]
+        dates = [d for d in days if d >= device.counted_from and d != today
+                 and d not in by_device_done.get(device.id, ())]
         if dates:
             missed.append({**_device_ref(device), "missed": len(dates), "dates": [d.isoformat() for d in dates]})
     missed.sort(key=lambda m: (-m["missed"], m["equipment_id"]))
     expected = sum(day["expected"] for day in by_day)
-    return {"checks_expected": expected, "checks_done": len(checks), "checks_missed": expected - len(checks),
-            "check_rate": ratio(len(checks), expected), "by_day": by_day,
-            "missed_devices_total": len(missed), "missed_by_device": missed[:MISSED_LIST_LIMIT]}
+    pending = sum(day["pending"] for day in by_day)
+    return {"checks_expected": expected, "checks_done": len(checks), "checks_pending": pending,
+            "checks_missed": expected - len(checks) - pending, "check_rate": ratio(len(checks), expected - pending),
+            "by_day": by_day, "missed_devices_total": len(missed), "missed_by_device": missed[:MISSED_LIST_LIMIT]}
 
 
 # -- findings -------------------------------------------------------------------------------------
@@ -194,7 +200,8 @@ def summary_text(figures: dict[str, Any]) -> str:
     parts = [
         f"统计期间 {figures['period_start']} 至 {figures['through']}，在用{figures['kind_name']} "
         f"{figures['devices_in_use']} 台；日管控应检 {figures['checks_expected']} 台次，已检 {figures['checks_done']} 台次，"
-        f"漏检 {figures['checks_missed']} 台次，完成率 {'—' if rate is None else f'{rate * 100:.1f}%'}。",
+        + (f"今日待检 {figures['checks_pending']} 台次，" if figures.get("checks_pending") else "")
+        + f"漏检 {figures['checks_missed']} 台次，完成率 {'—' if rate is None else f'{rate * 100:.1f}%'}。",
         f"新发现隐患 {opened['total']} 项（一般 {opened['general']} 项、严重 {opened['serious']} 项、"
         f"重大 {opened['major']} 项），整改完成 {closed['total']} 项，期末未整改 {figures['findings_open']['total']} 项，"
         f"其中逾期未整改 {figures['overdue_total']} 项；因隐患停用设备 {len(figures['hazard_stopped'])} 台。",

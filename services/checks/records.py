@@ -74,6 +74,7 @@ def figure_sections(figures: dict[str, Any]) -> list[Section]:
     opened, closed, still = figures["findings_opened"], figures["findings_closed"], figures["findings_open"]
     summary = [["在用设备（台）", figures["devices_in_use"]], ["统计天数", figures["days_counted"]],
                ["日管控应检（台次）", figures["checks_expected"]], ["日管控已检（台次）", figures["checks_done"]],
+               *([["今日待检（台次）", figures["checks_pending"]]] if figures.get("checks_pending") else []),
                ["漏检（台次）", figures["checks_missed"]], ["完成率", _rate(figures["check_rate"])],
                ["期末未整改隐患（项）", still["total"]], ["逾期未整改（项）", figures["overdue_total"]],
                ["因隐患停用设备（台）", len(figures["hazard_stopped"])]]
@@ -159,6 +160,8 @@ def device_month(equipment: Equipment, month: date | None, today: date) -> Recor
             rows.append([_day(day), "—", "", "", "", ""])
         elif not expected or (equipment.put_into_use_date and day < equipment.put_into_use_date):
             rows.append([_day(day), "无须检查（未在用）", "", "", "", ""])
+        elif day == period.open_day:  # not missed until the day is over
+            rows.append([_day(day), "今日待检查", "", "", "", ""])
         else:
             missed += 1
             rows.append([_day(day), "未检查（漏检）", "", "", "", ""])

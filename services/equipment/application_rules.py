@@ -243,6 +243,22 @@ def _approve_registration(app: Application, eq: Equipment, today: date) -> str:
     return _new_certificate(app, eq, today)
 
 
+def _approve_rename(app: Application, eq: Equipment, today: date) -> str:
+    """更名: a new certificate in the use unit's new name. A device without a use unit on the
+    platform records the name itself; a platform unit is renamed by `rename_use_unit`."""
+    if eq.use_unit_id is None:
+        eq.legacy_use_unit_name = app.form["new_name"].strip()
+    return f"使用单位名称变更为「{app.form['new_name'].strip()}」，" + _new_certificate(app, eq, today)
+
+
+def rename_use_unit(identity: Identity, app: Application, eq: Equipment) -> None:
+    """The use unit on the platform takes the approved name: every device of it, its cards and
+    pages show it (the scan cache follows the unit, `services.equipment.onecode`)."""
+    if eq.use_unit_id is not None:
+        units.rename(identity, db.session.get(Unit, eq.use_unit_id), app.form["new_name"],
+                     {"application_id": app.id})
+
+
 def _approve_relocation(app: Application, eq: Equipment, today: date) -> str:
     eq.region_code = app.form.get("new_region_code") or eq.region_code
     eq.address = app.form["new_address"]
@@ -290,7 +306,7 @@ EFFECTS: dict[str, Effect] = {
     "construction_notice": lambda app, eq, today: "登记机关已知悉施工告知",
     "use_registration": _approve_registration,
     "alteration": _new_certificate, "relocation": _approve_relocation, "relocation_out": _approve_relocation_out,
-    "unit_change": _approve_unit_change, "rename": _new_certificate,
+    "unit_change": _approve_unit_change, "rename": _approve_rename,
     "continued_use": lambda app, eq, today: "准予达到设计使用年限继续使用",
     "suspension": _approve_suspension, "resumption": _approve_resumption,
     # 注销 takes the device out of supervision (删除（移除监察）); 报废 is 报废 / 注销登记.
@@ -303,6 +319,9 @@ def apply_approval(identity: Identity, app: Application, eq: Equipment, today: d
     before = records.snapshot(eq)
     if app.kind == "maintenance_filing":
         note = contracts.file_contract(identity, app, eq, today)
+    elif rule_key(app) == "rename":
+        rename_use_unit(identity, app, eq)
+        note = EFFECTS["rename"](app, eq, today)
     else:
         note = EFFECTS[rule_key(app)](app, eq, today)
     db.session.flush()

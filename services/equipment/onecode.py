@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, exists, inspect, or_, select
+from sqlalchemy.orm import aliased, object_session
 
 from core.audit import AuditEntry
 from core.auth import Identity
@@ -188,6 +188,20 @@ def history(equipment_id: int, limit: int = 20) -> list[dict[str, Any]]:
              "actor_person_id": e.actor_person_id} for e in db.session.scalars(stmt)]
 
 
+# What a unit shows on its devices' cards: the use unit's name, the maintainer's name and phone.
+_UNIT_CARD_FIELDS = ("name", "contact_phone")
+
+
+def _cards_showing(unit: Unit) -> list[int]:
+    """The devices whose public card shows the unit, when a field the card shows has changed."""
+    state = inspect(unit)
+    session = object_session(unit)
+    if session is None or not any(state.attrs[name].history.has_changes() for name in _UNIT_CARD_FIELDS):
+        return []
+    return list(session.scalars(select(Equipment.id).where(
+        or_(Equipment.use_unit_id == unit.id, Equipment.maintenance_unit_id == unit.id))))
+
+
 def _is_regulator_over(identity: Identity, equipment: Equipment) -> bool:
     return (identity.is_regulator or identity.is_ops) and region_in_scope(equipment.region_code, identity)
 
@@ -205,7 +219,7 @@ targets.register(targets.Target(
     region_expr=lambda target_id: select(Equipment.region_code).where(Equipment.id == target_id).scalar_subquery(),
     unit_expr=lambda target_id: select(Equipment.use_unit_id).where(Equipment.id == target_id).scalar_subquery(),
     require_manager=require_code_manager, require_assignable=require_assignable,
-    watch={Equipment: lambda equipment: equipment.id}, label_rows=label_rows))
+    watch={Equipment: lambda equipment: equipment.id, Unit: _cards_showing}, label_rows=label_rows))
 
 # Closest tie first; inspection adds its agency view before the reporter's.
 views.register(TARGET, "regulator", _is_regulator_over, lambda i, e, m: {"history": history(e.id)})

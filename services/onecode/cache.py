@@ -129,10 +129,16 @@ def invalidate(changed: set[tuple[str, int]]) -> None:
     if redis is None or not changed:
         return
     try:
-        for target_type, target_id in changed:
-            codes_key = _codes_key(target_type, target_id)
-            codes = [c.decode() for c in redis.smembers(codes_key)]
-            redis.delete(*[key(c) for c in codes for key in (card_key, page_key)], codes_key)
+        # Two round trips however many targets changed (a unit renamed shows on all its devices).
+        codes_keys = [_codes_key(target_type, target_id) for target_type, target_id in sorted(changed)]
+        pipe = redis.pipeline(transaction=False)
+        for codes_key in codes_keys:
+            pipe.smembers(codes_key)
+        codes = [c.decode() for members in pipe.execute() for c in members]
+        keys = [key(c) for c in codes for key in (card_key, page_key)] + codes_keys
+        for start in range(0, len(keys), 1000):
+            pipe.delete(*keys[start:start + 1000])
+        pipe.execute()
     except RedisError:
         log.warning("public scan cache not invalidated; the TTL will", exc_info=True)
 
@@ -159,8 +165,10 @@ def _collect(session: Session, flush_context) -> None:
             continue
         for target_type, target_id in _watched.get(type(obj), ()):
             ident = target_id(obj)
-            if ident is not None:
-                session.info.setdefault(_DIRTY, set()).add((target_type, ident))
+            if ident is None:
+                continue
+            idents = (ident,) if isinstance(ident, int) else ident
+            session.info.setdefault(_DIRTY, set()).update((target_type, i) for i in idents)
 
 
 @event.listens_for(Session, "after_commit")

@@ -19,7 +19,7 @@ columns sit in one statement, so a cache miss is one query whatever the type.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,8 +44,10 @@ class Target:
     unit_expr: Callable[[Any], Any]  # target_id column -> the target's unit id (SQL)
     require_manager: Callable[[Identity, Any], None]  # raises Forbidden unless the caller may (re)issue codes
     require_assignable: Callable[[Any], None]  # raises RuleViolation when the target takes no new code
-    # Models whose changes invalidate cached cards: class -> the target id an instance stands for.
-    watch: dict[type, Callable[[Any], int | None]] = field(default_factory=dict)
+    # Models whose changes invalidate cached cards: class -> the target id an instance stands for,
+    # or the ids of every target whose card shows it (a unit's name on its devices' cards); None
+    # or empty when the change shows on no card. Called in the session's after_flush.
+    watch: dict[type, Callable[[Any], int | Iterable[int] | None]] = field(default_factory=dict)
     # The labels of the active codes matching a WHERE clause on `Code`, in print order.
     label_rows: Callable[[Any], Iterator[LabelText]] | None = None
 

@@ -9,6 +9,14 @@ Each domain registers, for a target type, audiences in order, closest tie first:
 handed on to `build`, so a predicate that had to look something up need not look twice);
 `build(identity, target, match)` returns the view's details (a dict). The first audience that
 applies wins; an anonymous caller, or one no audience applies to, gets the public card.
+
+A domain above the one that registered an audience adds to that audience's view without
+replacing it (the checks domain adds today's daily check to equipment's use-unit view):
+
+    views.extend("equipment", "unit", "daily_check", build=today_state)
+
+Each extension's `build(identity, target, match)` result is added to the details under its key
+(None when it has nothing to add for this caller), in the order the extensions were added.
 """
 from __future__ import annotations
 
@@ -36,6 +44,9 @@ def _no_details(identity: Identity, target: Any, match: Any) -> dict[str, Any]:
 
 
 _VIEWS: dict[str, list[View]] = {}
+# (target type, audience) -> {details key: build}; kept apart from the views, so an audience
+# registered again keeps what others added to it.
+_EXTENSIONS: dict[tuple[str, str], dict[str, Build]] = {}
 
 
 def register(target_type: str, audience: str, applies: Applies, build: Build | None = None,
@@ -52,9 +63,17 @@ def register(target_type: str, audience: str, applies: Applies, build: Build | N
     views.insert(positions[0] if positions else len(views), view)
 
 
+def extend(target_type: str, audience: str, key: str, build: Build) -> None:
+    """Add `key` to the details of an audience's view: `build(identity, target, match)` (None:
+    nothing for this caller). Adding a key again replaces its build."""
+    _EXTENSIONS.setdefault((target_type, audience), {})[key] = build
+
+
 def unregister(target_type: str) -> None:
     """Forget every audience of a target type (tests register throw-away types)."""
     _VIEWS.pop(target_type, None)
+    for pair in [p for p in _EXTENSIONS if p[0] == target_type]:
+        del _EXTENSIONS[pair]
 
 
 def audiences(target_type: str) -> list[str]:
@@ -69,5 +88,8 @@ def choose(identity: Identity, target_type: str, target: Any) -> tuple[str, dict
         for view in _VIEWS.get(target_type, ()):
             match = view.applies(identity, target)
             if match:
-                return view.audience, view.build(identity, target, match)
+                details = dict(view.build(identity, target, match))
+                for key, build in _EXTENSIONS.get((target_type, view.audience), {}).items():
+                    details[key] = build(identity, target, match)
+                return view.audience, details
     return PUBLIC, {}

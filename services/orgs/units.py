@@ -256,6 +256,20 @@ def update_unit(identity: Identity, unit: Unit, changes: dict) -> Unit:
     return unit
 
 
+def rename(identity: Identity, unit: Unit, new_name: str, reason: dict[str, Any]) -> bool:
+    """Give the unit the name a registration office approved (更名, TSG 08-2017 变更登记), with
+    an audit entry naming why (`reason`, e.g. the application). Returns whether the name changed
+    (a unit renamed by an earlier approval keeps its name)."""
+    new_name = new_name.strip()
+    if not new_name or unit.name == new_name:
+        return False
+    before = snapshot(unit)
+    unit.name = new_name
+    db.session.flush()
+    audit.record(identity.audit_context(), "unit.rename", "unit", unit.id, before, {**snapshot(unit), **reason})
+    return True
+
+
 def resubmit(identity: Identity, unit: Unit) -> Unit:
     """A returned registration, corrected, goes back to the reviewers."""
     require_unit_admin(identity, unit)

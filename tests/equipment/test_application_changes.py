@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from core.audit import AuditEntry
 from core.extensions import db
 from core.timeutil import business_today
 from models.equipment import Application
@@ -82,6 +83,31 @@ def test_rename_replaces_the_certificate(client, yanta, city):
     approved = decide(client, city, applied(change(client, yanta.headers, equipment["id"], "rename",
                                                    {"new_name": "雁塔演示商业管理有限公司"})))
     assert approved["certificate_no"] != equipment["registration_cert_no"]
+
+
+def test_an_approved_rename_shows_the_new_name_on_the_devices_their_cards_and_pages(client, yanta, city):
+    from services.equipment.onecode import active_code, assign_many
+
+    equipment = registered_elevator(client, yanta.headers, city)
+    sibling = registered_elevator(client, yanta.headers, city)  # another device of the same unit
+    assign_many([equipment["id"], sibling["id"]], None)
+    codes = [active_code(equipment["id"]).code, active_code(sibling["id"]).code]
+    for code in codes:  # cached under the old name
+        assert client.get(f"/api/v1/scan/{code}").json["card"]["use_unit_name"] == "雁塔演示商场有限公司"
+        assert "雁塔演示商场有限公司" in client.get(f"/c/{code}").get_data(as_text=True)
+
+    approved = decide(client, city, applied(change(client, yanta.headers, equipment["id"], "rename",
+                                                   {"new_name": "雁塔演示商业管理有限公司"})))
+    assert "使用单位名称变更为「雁塔演示商业管理有限公司」" in approved["events"][-1]["note"]
+    for equipment_id, code in zip((equipment["id"], sibling["id"]), codes):
+        assert record(client, yanta.headers, equipment_id)["use_unit_name"] == "雁塔演示商业管理有限公司"
+        assert client.get(f"/api/v1/scan/{code}").json["card"]["use_unit_name"] == "雁塔演示商业管理有限公司"
+        page = client.get(f"/c/{code}").get_data(as_text=True)
+        assert "雁塔演示商业管理有限公司" in page and "雁塔演示商场有限公司" not in page
+    renamed = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "unit.rename",
+                                                         AuditEntry.entity_id == str(yanta.unit.id)))
+    assert renamed.before["name"] == "雁塔演示商场有限公司"
+    assert (renamed.after["name"], renamed.after["application_id"]) == ("雁塔演示商业管理有限公司", approved["id"])
 
 
 def test_relocation_within_the_office_moves_the_device_with_a_new_certificate(client, yanta, city):

@@ -116,6 +116,16 @@ def test_a_change_to_the_device_reaches_the_cached_card(client, site):
     assert client.get(f"/api/v1/scan/{site['code']}").json["card"]["status_colour"] == "red"
 
 
+def test_a_change_to_the_maintainers_phone_reaches_the_cached_cards_of_its_devices(client, site):
+    from core import tx
+    from models.orgs import Unit
+
+    assert client.get(f"/api/v1/scan/{site['code']}").json["card"]["maintenance_unit_phone"] == "029-88886666"
+    db.session.get(Unit, site["elevator"].maintenance_unit_id).contact_phone = "029-88887777"
+    tx.commit()
+    assert client.get(f"/api/v1/scan/{site['code']}").json["card"]["maintenance_unit_phone"] == "029-88887777"
+
+
 def test_public_scans_are_rate_limited_per_client(client, site, app, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_RATE_LIMIT_PER_MINUTE", 3)
     statuses = [client.get(f"/api/v1/scan/{site['code']}").status_code for _ in range(4)]

@@ -116,6 +116,18 @@ def test_the_first_registered_audience_that_applies_wins(site_target):
     assert views.choose(Identity(), SITE, target)[0] == "public"  # no login: the public card
 
 
+def test_a_domain_above_extends_an_audiences_view_without_replacing_it(site_target):
+    everyone = lambda identity, target: "matched"  # noqa: E731
+    views.register(SITE, "second", everyone, build=lambda identity, target, match: {"own": match})
+    views.extend(SITE, "second", "extra", lambda identity, target, match: {"target": target.id})
+    views.extend(SITE, "second", "nothing", lambda identity, target, match: None)
+    caller, target = Identity(person_id=1, unit_id=99), Unit(id=7, name="x")
+    assert views.choose(caller, SITE, target) == ("second", {"own": "matched", "extra": {"target": 7},
+                                                             "nothing": None})
+    views.register(SITE, "second", everyone)  # registered again: the extensions stay
+    assert views.choose(caller, SITE, target) == ("second", {"extra": {"target": 7}, "nothing": None})
+
+
 def test_equipment_scan_views_are_tried_closest_tie_first():
     assert views.audiences("equipment") == ["regulator", "unit", "agency", "reporter"]
 
