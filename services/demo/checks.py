@@ -61,7 +61,8 @@ def _maintainer() -> int:
         day = today - timedelta(days=days_ago)
         abnormal = {"severity": "general", "immediate_action": "fixed", "note": "一名焊工证书过期，已调整为持证焊工施焊"} \
             if days_ago == 3 else None
-        production.submit(officer, {"answers": _answers(items, abnormal), "note": "安装、维保现场日管控"},
+        answers = _answers(items, abnormal, item_key="p8")  # the welder's certificate: 人员持证
+        production.submit(officer, {"answers": answers, "note": "安装、维保现场日管控"},
                           now=datetime.combine(day, time(17, 0), tzinfo=SHANGHAI))
     return 7
 
