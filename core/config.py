@@ -201,6 +201,9 @@ class Config:
         # Requests per client per minute (0: no limit); a client's own `rate_limit_per_minute` overrides it.
         self.OPEN_RATE_LIMIT_PER_MINUTE = _int("OPEN_RATE_LIMIT_PER_MINUTE", 600)
         self.OPEN_BATCH_MAX_RECORDS = _int("OPEN_BATCH_MAX_RECORDS", 500)
+        # The open read API's cursor pages (/open/v1/requests, /open/v1/equipment): default and largest page.
+        self.OPEN_PAGE_SIZE_DEFAULT = _int("OPEN_PAGE_SIZE_DEFAULT", 100)
+        self.OPEN_PAGE_SIZE_MAX = _int("OPEN_PAGE_SIZE_MAX", 500)
 
         # OpenAPI (flask-smorest).
         self.API_TITLE = "陕西省特种设备智慧监管平台 API"

@@ -120,6 +120,8 @@ def init_app(app: Flask) -> None:
         "components": {"securitySchemes": _SECURITY_SCHEMES},
         "security": [{name: [] for name in _SECURITY_SCHEMES}],
     })
+    from integration_api import open_data  # noqa: F401  (its routes join blp before it is registered)
+
     open_api.register_blueprint(blp)
     from integration_api.commands import clients_cli
 

@@ -91,6 +91,17 @@ def statistics_scope(identity: Identity, region_code: str | None = None, *,
     return RegionScope(root, None if root.supervision_parent_code is None else subtree_codes(root.code))
 
 
+def open_data_scope(identity: Identity, region_code: str | None = None) -> RegionScope:
+    """The regions a machine caller of the open read API (`open:read`) may read public data of.
+
+    A regulator's system reads its own supervision subtree (a region asked for must lie in it,
+    else Forbidden `region_out_of_scope`); any other government system (12345 hotline, statistics)
+    reads the whole province's public data, or the subtree of the region it asks for. Raises
+    NotFound `region_not_found` for an unknown region.
+    """
+    return statistics_scope(identity, region_code, province_wide=not identity.is_regulator)
+
+
 def update_office(identity: Identity, code: str, changes: dict) -> Region:
     """Maintain a region office's public contact (办事机构联系方式).
 

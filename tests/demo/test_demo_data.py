@@ -18,8 +18,9 @@ def test_loading_the_demo_twice_adds_no_second_pending_unit(demo):
 
 
 def test_the_seeded_serious_finding_is_on_the_alarm_item_not_signage(demo):
-    daily = select(Finding).where(Finding.source_type == "daily_check", Finding.equipment_id.is_not(None))
+    daily = select(Finding).where(Finding.source_type == "daily_check")
     serious = list(db.session.scalars(daily.where(Finding.severity == "serious")))
     assert [f.item_key for f in serious] == ["i2"]  # 紧急报警（对讲）装置, what its note is about
     general = list(db.session.scalars(daily.where(Finding.severity == "general")))
-    assert [f.item_key for f in general] == ["i2"]  # 应急照明
+    # 应急照明 (the mall's elevator list); the maintenance unit's expired welder certificate (its production list)
+    assert sorted(f.item_key for f in general) == ["i2", "p3"]
