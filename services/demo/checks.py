@@ -29,6 +29,8 @@ APPOINTMENTS = (("demo-unit-admin", "principal", None), ("demo-director", "safet
 # The default elevator list's item that each finding is about (migrations/data/default_checklists.json):
 # i2 「轿厢内紧急报警（对讲）装置能正常呼救，应急照明正常」, not the signage item i1.
 ALARM_ITEM = "i2"
+# The default production list's item on welders (migration 0010): p3 「焊接按评定合格的工艺施焊，焊工持证…」.
+WELDER_ITEM = "p3"
 
 
 def _answers(items: list[dict], abnormal: dict | None = None, item_key: str = ALARM_ITEM) -> list[dict]:
@@ -61,7 +63,7 @@ def _maintainer() -> int:
         day = today - timedelta(days=days_ago)
         abnormal = {"severity": "general", "immediate_action": "fixed", "note": "一名焊工证书过期，已调整为持证焊工施焊"} \
             if days_ago == 3 else None
-        production.submit(officer, {"answers": _answers(items, abnormal), "note": "安装、维保现场日管控"},
+        production.submit(officer, {"answers": _answers(items, abnormal, WELDER_ITEM), "note": "安装、维保现场日管控"},
                           now=datetime.combine(day, time(17, 0), tzinfo=SHANGHAI))
     return 7
 

@@ -18,8 +18,13 @@ def test_loading_the_demo_twice_adds_no_second_pending_unit(demo):
 
 
 def test_the_seeded_serious_finding_is_on_the_alarm_item_not_signage(demo):
-    daily = select(Finding).where(Finding.source_type == "daily_check")
+    daily = select(Finding).where(Finding.source_type == "daily_check", Finding.equipment_id.is_not(None))
     serious = list(db.session.scalars(daily.where(Finding.severity == "serious")))
     assert [f.item_key for f in serious] == ["i2"]  # 紧急报警（对讲）装置, what its note is about
     general = list(db.session.scalars(daily.where(Finding.severity == "general")))
     assert [f.item_key for f in general] == ["i2"]  # 应急照明
+
+
+def test_the_seeded_production_finding_is_on_the_welder_item(demo):
+    production = select(Finding).where(Finding.source_type == "daily_check", Finding.equipment_id.is_(None))
+    assert [f.item_key for f in db.session.scalars(production)] == ["p3"]  # 焊工持证, what its note is about
