@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 FAKE_WECHAT_PORT ?= 8001
+# The quick start is a development machine (the defaults are allowed) and reads no .env.
+QUICK_ENV := APP_ENV=development ENV_FILE=-
 
-.PHONY: run test install services bench clean
+.PHONY: run test install services bench clean env-example
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); ./.ci/ensure-packages venv && $(PYTHON) -m venv $(VENV); }
@@ -22,14 +24,18 @@ install: $(VENV)/.installed
 run: install
 	./.ci/ensure-packages run
 	mkdir -p var
-	env -u DATABASE_URL -u REDIS_URL FLASK_APP=wsgi $(BIN)/flask db upgrade
-	env -u DATABASE_URL -u REDIS_URL FLASK_APP=wsgi $(BIN)/flask demo-data
+	env -u DATABASE_URL -u REDIS_URL $(QUICK_ENV) FLASK_APP=wsgi $(BIN)/flask db upgrade
+	env -u DATABASE_URL -u REDIS_URL $(QUICK_ENV) FLASK_APP=wsgi $(BIN)/flask demo-data
 	@echo "Serving on http://$(HOST):$(PORT) (fake WeChat on 127.0.0.1:$(FAKE_WECHAT_PORT))"
 	$(BIN)/python -m fake_wechat --host 127.0.0.1 --port $(FAKE_WECHAT_PORT) & fake=$$!; \
 	trap 'kill $$fake 2>/dev/null' EXIT INT TERM; \
-	env -u DATABASE_URL -u REDIS_URL WECHAT_API_BASE_URL=http://127.0.0.1:$(FAKE_WECHAT_PORT)/ \
+	env -u DATABASE_URL -u REDIS_URL $(QUICK_ENV) WECHAT_API_BASE_URL=http://127.0.0.1:$(FAKE_WECHAT_PORT)/ \
 	  WECOM_API_BASE_URL=http://127.0.0.1:$(FAKE_WECHAT_PORT)/wecom/ PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
 	  $(BIN)/gunicorn --no-control-socket -w 2 -b $(HOST):$(PORT) --access-logfile - wsgi:app
+
+# .env.example is generated from core/config.py (tests/core/test_settings.py checks it).
+env-example: install
+	$(BIN)/python -m core.config_doc
 
 services:
 	./.ci/ensure-services

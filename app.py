@@ -17,7 +17,7 @@ import web
 from core import http
 from core.api import api
 from core.auth import set_identity_loader
-from core.config import ROOT, Config
+from core.config import ROOT, Config, check_production, load_env_file
 from core.errors import register_error_handlers
 from core.extensions import db, migrate
 from services.orgs.accounts import load_identity
@@ -27,9 +27,16 @@ ENTRY_PACKAGES = (miniapp_api, integration_api, web, bot, jobs)
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """Build the app from `config` (default: the environment, see core.config)."""
+    """Build the app from `config` (default: the environment and `.env`, see core.config).
+
+    Raises core.config.UnsafeSettings, naming them, when APP_ENV=production keeps an unsafe default.
+    """
+    if config is None:
+        load_env_file()
+        config = Config()
     app = Flask(__name__, static_folder=None)
-    app.config.from_object(config or Config())
+    app.config.from_object(config)
+    check_production(app.config)
     app.json.ensure_ascii = False
     http.init_app(app)
 

@@ -175,7 +175,7 @@ def main() -> None:
         _recreate_database(url)
         with tempfile.TemporaryDirectory() as uploads:
             # IMPORT_INLINE_MAX_ROWS=0: every file takes the job path, as 20,000 rows do in production.
-            app = create_app(Config(SQLALCHEMY_DATABASE_URI=_psycopg(url), REDIS_URL=None, SECRET_KEY="bench",
+            app = create_app(Config(SQLALCHEMY_DATABASE_URI=_psycopg(url), REDIS_URL=None, SECRET_KEY="bench", APP_ENV="development",
                                     UPLOAD_DIR=uploads, IMPORT_INLINE_MAX_ROWS=0, JOBS_RAISE=True))
             with app.app_context():
                 upgrade()

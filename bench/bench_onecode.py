@@ -161,7 +161,8 @@ def gunicorn_command(port: int, app: str) -> list[str]:
 def start_server(name: str, app: str, workdir: Path) -> Server:
     port = free_port()
     env = dict(os.environ)
-    env.update(DATABASE_URL=data.DSN, REDIS_URL=data.REDIS_URL, SECRET_KEY="bench-onecode-secret",
+    env.update(APP_ENV="development", ENV_FILE="-", DATABASE_URL=data.DSN, REDIS_URL=data.REDIS_URL,
+               SECRET_KEY="bench-onecode-secret",
                PUBLIC_RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT), PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
     log_path = workdir / f"gunicorn-{name}.log"
     process = subprocess.Popen(gunicorn_command(port, app), cwd=ROOT, env=env, stdin=subprocess.DEVNULL,

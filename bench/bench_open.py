@@ -53,7 +53,7 @@ def _prepare() -> tuple[str, str]:
     admin.dispose()
     Redis.from_url(REDIS_URL).flushdb()
     app = create_app(Config(SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False),
-                            REDIS_URL=REDIS_URL, SECRET_KEY=SECRET))
+                            REDIS_URL=REDIS_URL, SECRET_KEY=SECRET, APP_ENV="development"))
     with app.app_context():
         upgrade(revision="heads")
         unit = Unit(kind="inspection", status="approved", region_code="610113", name="基准检验机构",
@@ -106,7 +106,8 @@ def _report(name: str, elapsed: float, latencies: list[float], failures: int) ->
 def main() -> None:
     key_id, secret = _prepare()
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": DSN, "REDIS_URL": REDIS_URL, "SECRET_KEY": SECRET}
+    env = {**os.environ, "APP_ENV": "development", "ENV_FILE": "-", "DATABASE_URL": DSN, "REDIS_URL": REDIS_URL,
+           "SECRET_KEY": SECRET}
     workdir = Path(tempfile.mkdtemp(prefix="bench-open-"))
     log_path = workdir / "gunicorn.log"
     import subprocess

@@ -81,7 +81,7 @@ class DataInfo:
 
 def app_config(**extra):
     from core.config import Config
-    return Config(SQLALCHEMY_DATABASE_URI=SQLALCHEMY_URL, REDIS_URL=REDIS_URL, **extra)
+    return Config(SQLALCHEMY_DATABASE_URI=SQLALCHEMY_URL, REDIS_URL=REDIS_URL, APP_ENV="development", **extra)
 
 
 def migrate() -> None:

@@ -1,19 +1,124 @@
 """Configuration from the environment.
 
 Every setting has a development default so that `make run` works on a fresh
-machine; production sets them through the environment (see `.env.example`).
+machine; production sets them through the environment or a `.env` file (see
+`.env.example`, generated from this class by `python -m core.config_doc`).
+`APP_ENV` (default `production`) says whether the defaults may be used: in
+production `create_app` refuses to start while an unsafe default is in force
+(`check_production`), naming every one of them.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
+APP_ENVS = ("development", "test", "production")
+
+# Development defaults that must not reach production (the fake WeChat's and the demo's values).
+DEMO_DEFAULTS = {
+    "SECRET_KEY": "dev-only-secret-change-me",
+    "WECHAT_MINIAPP_APPID": "wx-demo-miniapp",
+    "WECHAT_MINIAPP_SECRET": "demo-miniapp-secret",
+    "WECOM_CORP_ID": "ww-demo-corp",
+    "WECOM_SECRET": "demo-wecom-secret",
+    "WECOM_ROBOT_KEY": "demo-robot-key",
+    "WECHAT_PUSH_TOKEN": "demo-push-token",
+    "WECHAT_PUSH_AES_KEY": "ZGVtby1taW5pYXBwLXB1c2gtYWVzLWtleS0zMmJ5dGU",
+    "WECOM_CALLBACK_TOKEN": "demo-wecom-token",
+    "WECOM_CALLBACK_AES_KEY": "ZGVtby13ZWNvbS1jYWxsYmFjay1hZXMta2V5LTMyYnk",
+}
+# Settings whose value must not point at this machine in production.
+NOT_LOOPBACK = ("PUBLIC_BASE_URL", "WECHAT_API_BASE_URL", "WECOM_API_BASE_URL")
+
+# While not None, every environment variable a Config reads is appended as (name, default):
+# how core.config_doc lists the settings.
+_read: list[tuple[str, str | None]] | None = None
+
 
 def _env(name: str, default: str | None = None) -> str | None:
+    if _read is not None:
+        _read.append((name, default))
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def declared_settings() -> list[tuple[str, str | None]]:
+    """Every environment variable Config reads, with its default, in the class's order."""
+    global _read
+    _read = []
+    try:
+        Config()
+        seen: dict[str, str | None] = {}
+        for name, default in _read:
+            seen.setdefault(name, default)
+        return list(seen.items())
+    finally:
+        _read = None
+
+
+def load_env_file() -> Path | None:
+    """Load `ENV_FILE` (default `.env` in the checkout) into the environment when present.
+
+    Variables already set in the environment win. `ENV_FILE=-` loads nothing (`make run` does
+    so: the quick start never picks up a production database from a `.env`).
+    """
+    from dotenv import load_dotenv
+
+    name = os.environ.get("ENV_FILE") or ".env"
+    if name == "-":
+        return None
+    path = Path(name) if Path(name).is_absolute() else ROOT / name
+    if not path.is_file():
+        return None
+    load_dotenv(path, override=False)
+    return path
+
+
+class UnsafeSettings(RuntimeError):
+    """Production settings still at a development default; the message names them."""
+
+
+def _is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def unsafe_settings(config: Mapping[str, object]) -> list[str]:
+    """The settings of `config` that must not be used in production, each with the reason."""
+    problems = [f"{name} (the development default)" for name, default in DEMO_DEFAULTS.items()
+                if config.get(name) == default]
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        problems.append("DATABASE_URL (unset: the quick start's SQLite file)")
+    if not config.get("REDIS_URL"):
+        problems.append("REDIS_URL (unset: jobs run inside the web process, limits per process)")
+    problems += [f"{name} ({config.get(name)}: this machine)" for name in NOT_LOOPBACK
+                 if _is_loopback_url(str(config.get(name) or ""))]
+    return problems
+
+
+def check_production(config: Mapping[str, object]) -> None:
+    """Refuse to start in production with unsafe defaults; development and test start with any."""
+    app_env = config.get("APP_ENV")
+    if app_env not in APP_ENVS:
+        raise UnsafeSettings(f"APP_ENV={app_env!r}: expected one of {', '.join(APP_ENVS)}")
+    if app_env != "production" or config.get("TESTING"):
+        return
+    problems = unsafe_settings(config)
+    if problems:
+        raise UnsafeSettings(
+            "refusing to start with APP_ENV=production and unsafe settings: " + "; ".join(problems)
+            + ". Set them in the environment or .env (see .env.example), or APP_ENV=development "
+            "for a development or demo machine.")
 
 
 def _int(name: str, default: int) -> int:
@@ -55,7 +160,9 @@ class Config:
     """Settings read once when the app is created."""
 
     def __init__(self, **overrides: object) -> None:
-        self.SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-change-me")
+        self.APP_ENV = _env("APP_ENV", "production")
+        self.ENV_FILE = _env("ENV_FILE", ".env")
+        self.SECRET_KEY = _env("SECRET_KEY", DEMO_DEFAULTS["SECRET_KEY"])
         self.SQLALCHEMY_DATABASE_URI = _database_url()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = _env("REDIS_URL")
@@ -82,16 +189,16 @@ class Config:
 
         # WeChat: every call goes through wechatpy to these base URLs.
         self.WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "http://127.0.0.1:8001/")
-        self.WECHAT_MINIAPP_APPID = _env("WECHAT_MINIAPP_APPID", "wx-demo-miniapp")
-        self.WECHAT_MINIAPP_SECRET = _env("WECHAT_MINIAPP_SECRET", "demo-miniapp-secret")
+        self.WECHAT_MINIAPP_APPID = _env("WECHAT_MINIAPP_APPID", DEMO_DEFAULTS["WECHAT_MINIAPP_APPID"])
+        self.WECHAT_MINIAPP_SECRET = _env("WECHAT_MINIAPP_SECRET", DEMO_DEFAULTS["WECHAT_MINIAPP_SECRET"])
         self.WECHAT_TIMEOUT_SECONDS = float(_env("WECHAT_TIMEOUT_SECONDS", "5"))
         # Without REDIS_URL the processes share access tokens through this file (fcntl-locked).
         self.WECHAT_TOKEN_FILE = _env("WECHAT_TOKEN_FILE", str(ROOT / "var" / "wechat_tokens.json"))
         self.WECOM_API_BASE_URL = _env("WECOM_API_BASE_URL", "http://127.0.0.1:8001/wecom/")
-        self.WECOM_CORP_ID = _env("WECOM_CORP_ID", "ww-demo-corp")
-        self.WECOM_SECRET = _env("WECOM_SECRET", "demo-wecom-secret")
+        self.WECOM_CORP_ID = _env("WECOM_CORP_ID", DEMO_DEFAULTS["WECOM_CORP_ID"])
+        self.WECOM_SECRET = _env("WECOM_SECRET", DEMO_DEFAULTS["WECOM_SECRET"])
         self.WECOM_AGENT_ID = _env("WECOM_AGENT_ID", "1000002")
-        self.WECOM_ROBOT_KEY = _env("WECOM_ROBOT_KEY", "demo-robot-key")
+        self.WECOM_ROBOT_KEY = _env("WECOM_ROBOT_KEY", DEMO_DEFAULTS["WECOM_ROBOT_KEY"])
 
         # Accounts and tokens.
         self.TOKEN_TTL_HOURS_MINIAPP = _int("TOKEN_TTL_HOURS_MINIAPP", 24 * 7)
@@ -184,11 +291,11 @@ class Config:
         # marked failed and the ops group alerted; longer than the whole back-off ladder (~4 h).
         self.NOTIFY_GIVE_UP_SECONDS = _int("NOTIFY_GIVE_UP_SECONDS", 12 * 3600)
         # The mini program's message push (开发管理 - 消息推送), safe mode, JSON.
-        self.WECHAT_PUSH_TOKEN = _env("WECHAT_PUSH_TOKEN", "demo-push-token")
-        self.WECHAT_PUSH_AES_KEY = _env("WECHAT_PUSH_AES_KEY", "ZGVtby1taW5pYXBwLXB1c2gtYWVzLWtleS0zMmJ5dGU")
+        self.WECHAT_PUSH_TOKEN = _env("WECHAT_PUSH_TOKEN", DEMO_DEFAULTS["WECHAT_PUSH_TOKEN"])
+        self.WECHAT_PUSH_AES_KEY = _env("WECHAT_PUSH_AES_KEY", DEMO_DEFAULTS["WECHAT_PUSH_AES_KEY"])
         # The WeCom app's callback (接收消息), for the ops commands.
-        self.WECOM_CALLBACK_TOKEN = _env("WECOM_CALLBACK_TOKEN", "demo-wecom-token")
-        self.WECOM_CALLBACK_AES_KEY = _env("WECOM_CALLBACK_AES_KEY", "ZGVtby13ZWNvbS1jYWxsYmFjay1hZXMta2V5LTMyYnk")
+        self.WECOM_CALLBACK_TOKEN = _env("WECOM_CALLBACK_TOKEN", DEMO_DEFAULTS["WECOM_CALLBACK_TOKEN"])
+        self.WECOM_CALLBACK_AES_KEY = _env("WECOM_CALLBACK_AES_KEY", DEMO_DEFAULTS["WECOM_CALLBACK_AES_KEY"])
         # WeCom user ids allowed to give ops commands; empty: every member who can see the app.
         self.WECOM_OPS_USERS = _list("WECOM_OPS_USERS")
         self.BOT_PUSH_MAX_AGE_SECONDS = _int("BOT_PUSH_MAX_AGE_SECONDS", 300)

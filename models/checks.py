@@ -74,7 +74,8 @@ class DailyCheck(ScopedByColumns, db.Model):
     __tablename__ = "daily_checks"
     __table_args__ = (UniqueConstraint("equipment_id", "check_date"),
                       Index("uq_daily_checks_production_officer_day", "officer_person_id", "check_date",
-                            unique=True, postgresql_where=text("equipment_id IS NULL")))
+                            unique=True, postgresql_where=text("equipment_id IS NULL"),
+                            sqlite_where=text("equipment_id IS NULL")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     equipment_id: Mapped[int | None] = mapped_column(ForeignKey("equipment.id"), index=True)

@@ -34,7 +34,8 @@ def upgrade():
     with op.batch_alter_table('daily_checks', schema=None) as batch_op:
         batch_op.alter_column('equipment_id', existing_type=sa.Integer(), nullable=True)
     op.create_index('uq_daily_checks_production_officer_day', 'daily_checks', ['officer_person_id', 'check_date'],
-                    unique=True, postgresql_where=sa.text('equipment_id IS NULL'))
+                    unique=True, postgresql_where=sa.text('equipment_id IS NULL'),
+                    sqlite_where=sa.text('equipment_id IS NULL'))
     checklists = sa.table("checklists", sa.column("unit_id"), sa.column("kind_code"), sa.column("name"),
                           sa.column("items", sa.JSON), sa.column("created_at"), sa.column("updated_at"))
     now = sa.func.now()

@@ -1,4 +1,5 @@
 """The demo data behind the README's quick start (issue 17 item 12): what the examples find."""
+import pytest
 from sqlalchemy import select
 
 from core.extensions import db
@@ -18,9 +19,40 @@ def test_loading_the_demo_twice_adds_no_second_pending_unit(demo):
 
 
 def test_the_seeded_serious_finding_is_on_the_alarm_item_not_signage(demo):
-    daily = select(Finding).where(Finding.source_type == "daily_check")
+    daily = select(Finding).where(Finding.source_type == "daily_check", Finding.equipment_id.is_not(None))
     serious = list(db.session.scalars(daily.where(Finding.severity == "serious")))
     assert [f.item_key for f in serious] == ["i2"]  # 紧急报警（对讲）装置, what its note is about
     general = list(db.session.scalars(daily.where(Finding.severity == "general")))
     # 应急照明 (the mall's elevator list); the maintenance unit's expired welder certificate (its production list)
     assert sorted(f.item_key for f in general) == ["i2", "p3"]
+
+
+def test_the_seeded_production_finding_is_on_the_welder_item(demo):
+    production = select(Finding).where(Finding.source_type == "daily_check", Finding.equipment_id.is_(None))
+    assert [f.item_key for f in db.session.scalars(production)] == ["p3"]  # 焊工持证, what its note is about
+
+
+@pytest.mark.no_db
+def test_the_quick_start_loads_the_demo_on_sqlite(tmp_path, fake_wechat):
+    """`make run`: SQLite, no settings, the demo data loads (a partial unique index must stay partial)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from core.config import Config
+    from services import demo as demo_data
+
+    app = create_app(Config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'quick.sqlite3'}", REDIS_URL=None,
+                            APP_ENV="development", UPLOAD_DIR=str(tmp_path / "uploads"),
+                            WECHAT_TOKEN_FILE=str(tmp_path / "wechat_tokens.json"),
+                            WECHAT_API_BASE_URL=fake_wechat.base_url, WECOM_API_BASE_URL=fake_wechat.wecom_base_url))
+    try:
+        with app.app_context():
+            upgrade(revision="heads")
+            assert demo_data.load() > 0
+            db.session.commit()
+            checks = list(db.session.scalars(select(Finding).where(Finding.source_type == "daily_check")))
+            assert {f.item_key for f in checks} == {"i2", "p3"}
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
