@@ -23,8 +23,7 @@ def test_the_seeded_serious_finding_is_on_the_alarm_item_not_signage(demo):
     serious = list(db.session.scalars(daily.where(Finding.severity == "serious")))
     assert [f.item_key for f in serious] == ["i2"]  # 紧急报警（对讲）装置, what its note is about
     general = list(db.session.scalars(daily.where(Finding.severity == "general")))
-    # 应急照明 (the mall's elevator list); the maintenance unit's expired welder certificate (its production list)
-    assert sorted(f.item_key for f in general) == ["i2", "p3"]
+    assert [f.item_key for f in general] == ["i2"]  # 应急照明
 
 
 def test_the_seeded_production_finding_is_on_the_welder_item(demo):
