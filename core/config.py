@@ -186,6 +186,10 @@ class Config:
         self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
         # Behind a reverse proxy: how many proxies set X-Forwarded-For (the client address, for rate limits).
         self.PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+        # Logs on stderr: "json" (one object a line, for collectors), "text" (a terminal) or "none"
+        # (leave logging to the host, e.g. a test runner); LOG_LEVEL is the root logger's level.
+        self.LOG_FORMAT = _env("LOG_FORMAT", "json")
+        self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
 
         # WeChat: every call goes through wechatpy to these base URLs.
         self.WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "http://127.0.0.1:8001/")

@@ -47,6 +47,8 @@ DESCRIPTIONS = {
     "DATABASE_URL": "PostgreSQL, e.g. postgresql://platform:secret@127.0.0.1:5432/platform; unset: SQLite in var/",
     "REDIS_URL": "e.g. redis://127.0.0.1:6379/0; unset: jobs run in-process, tokens shared through a file",
     "RQ_DEFAULT_TIMEOUT": "a job's timeout when its kind sets none",
+    "LOG_FORMAT": "json (one JSON object a line, with request id and caller), text, or none (leave logging to the host)",
+    "LOG_LEVEL": "the root logger's level",
     "JOB_SWEEP_GRACE_SECONDS": "work waiting this long with no live rq job is enqueued again",
     "JOB_STALE_HEARTBEAT_SECONDS": "a started job silent for its timeout plus this is dead; its work is enqueued again",
     "REDIS_RECONNECT_BASE_SECONDS": "flask worker / flask cron: first wait after losing Redis, doubling",
@@ -134,6 +136,8 @@ DESCRIPTIONS = {
     "BOT_OPS_PHONE": "the ops phone numbers the bot gives",
     "OPEN_SIGNATURE_WINDOW_SECONDS": "allowed clock difference of X-Timestamp (nonces kept twice as long)",
     "OPEN_RATE_LIMIT_PER_MINUTE": "requests per client per minute (0: none; a client's own limit overrides it)",
+    "OPEN_PAGE_SIZE_DEFAULT": "the open read API's page size when the caller names none",
+    "OPEN_PAGE_SIZE_MAX": "the largest page the open read API gives",
     "OPEN_BATCH_MAX_RECORDS": "records per batch",
 }
 

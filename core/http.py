@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from core import tx
+from core import logs, tx
 from core.errors import error_response
 from core.extensions import db
 from core.idempotency import replay_current
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     """Install the plumbing on `app`; no database or Redis call."""
+    logs.init_app(app)  # first: its access line comes after the commit below (hooks run in reverse)
     app.url_map.converters["int"] = DatabaseInt
     app.session_interface = NoCookieSession()
     app.after_request(_commit_or_rollback)

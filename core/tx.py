@@ -75,13 +75,16 @@ def dispatch(job: PendingJob) -> None:
     A failed hand-over is logged, not raised: the work is recorded in the
     database (outbox), and the periodic sweep enqueues it again.
     """
+    from core.logs import current_request_id
     from core.redis import get_queue, get_redis
 
     if get_redis() is None:
         run_inline(job)
         return
     try:
-        get_queue(job.queue).enqueue(job.func, *job.args, job_id=job.job_id, job_timeout=job.timeout)
+        # the worker logs the job's lines with the request id of the work that asked for it
+        get_queue(job.queue).enqueue(job.func, *job.args, job_id=job.job_id, job_timeout=job.timeout,
+                                     meta={"request_id": current_request_id()})
     except Exception:  # Redis down: the sweep picks the work up later
         log.warning("could not enqueue %s%r; left for the sweep", job.name, job.args, exc_info=True)
 

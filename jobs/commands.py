@@ -16,6 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from core import tx
 from core.audit import AuditContext, verify_chain
 from core.extensions import db
+from core.logs import bound_request_id
 from core.redis import QUEUE_NAMES, get_redis
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ def _default_signals() -> None:
 
 
 def make_worker_class():
-    """An rq SimpleWorker that runs every job inside the app context and ends its session."""
+    """An rq SimpleWorker that runs every job inside the app context, its log lines carrying the
+    request id of the request that enqueued it (core.logs), and ends its session."""
     from rq import SimpleWorker
 
     app = current_app._get_current_object()
@@ -75,7 +77,7 @@ def make_worker_class():
             return super().request_stop(signum, frame)
 
         def perform_job(self, job, queue, execution):
-            with app.app_context():
+            with app.app_context(), bound_request_id(job.meta.get("request_id"), job.id):
                 try:
                     return super().perform_job(job, queue, execution)
                 finally:
