@@ -8,7 +8,7 @@ runs the production path: the upload service, then the rq job function (run
 in-process right after commit, as without REDIS_URL), which commits once.
 
 Figures: the dry run, the import (re-checked, then written), the re-import of the
-same file (all rows unchanged, nothing written), an import changing every row, and
+same file (all rows unchanged, nothing written), an import changing every row in service, and
 how many progress values a polling client saw during the import.
 
     BENCH_DATABASE_URL  (default postgresql://postgres@127.0.0.1:5432/platform_bench_import)
@@ -155,13 +155,15 @@ def _compare_insert_paths(creates: list[dict], label: str, figures: Figures) -> 
 
 
 def _files(rows: int, counties: list[str], usccs: list[str]) -> tuple[bytes, bytes]:
-    """The ledger, and the same ledger with every row's next inspection date changed."""
+    """The ledger, and the same ledger with the next inspection date changed on every row still in
+    service (a row of a device the ledger records as 报废 / 注销登记 stays as it was: the office's
+    decision is not the spreadsheet's to change, so changing it would be a row error)."""
     began = time.perf_counter()
     template = import_template.template_xlsx().getvalue()
     ledger = fill_template(template, ledger_rows(rows, counties, usccs))
     figure("import_file_generate_seconds", time.perf_counter() - began, "s")
     figure("import_file_size", len(ledger) / 1024 / 1024, "MB")
-    changed = fill_template(template, ({**row, "下次检验日期": date(2027, 6, 30)}
+    changed = fill_template(template, (row if row["注册状态"] == "注销登记" else {**row, "下次检验日期": date(2027, 6, 30)}
                                        for row in ledger_rows(rows, counties, usccs)))
     return ledger, changed
 
@@ -227,7 +229,7 @@ def _round(identity: Identity, url: str, rows: int, ledger: bytes, changed: byte
     figures.add(f"reimport_{label}_rows_unchanged_seconds", seconds, "s")
 
     seconds, counts = _timed(upload(changed, False), "imported")
-    assert counts["update"] == rows, counts
+    assert counts["update"] + counts["unchanged"] == rows and counts["update"] > 0.9 * rows, counts
     figures.add(f"update_import_{label}_rows_seconds", seconds, "s")
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Equipment))
     assert total == EXISTING_DEVICES + rows, total

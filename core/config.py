@@ -251,6 +251,17 @@ class Config:
         # Rows above this run as an rq job with progress; smaller files are checked at once.
         self.IMPORT_INLINE_MAX_ROWS = _int("IMPORT_INLINE_MAX_ROWS", 500)
         self.IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 50000)
+        # An .xlsx is a zip: bounds on what an import file may hold once uncompressed, checked in the
+        # zip's directory before any part is read (a 50,000-row sheet is ~60 MB of XML, ratio ~10).
+        self.IMPORT_MAX_SHEET_BYTES = _int("IMPORT_MAX_SHEET_BYTES", 128 * 1024 * 1024)
+        self.IMPORT_MAX_SHARED_STRINGS_BYTES = _int("IMPORT_MAX_SHARED_STRINGS_BYTES", 32 * 1024 * 1024)
+        self.IMPORT_MAX_PART_BYTES = _int("IMPORT_MAX_PART_BYTES", 4 * 1024 * 1024)  # styles, workbook, ...
+        self.IMPORT_MAX_COMPRESSION_RATIO = _int("IMPORT_MAX_COMPRESSION_RATIO", 100)
+        self.IMPORT_MAX_PARTS = _int("IMPORT_MAX_PARTS", 1000)
+        # Row and cell elements streamed from the sheet, shared strings kept, header columns read.
+        self.IMPORT_MAX_CELLS = _int("IMPORT_MAX_CELLS", 3_000_000)
+        self.IMPORT_MAX_SHARED_STRINGS = _int("IMPORT_MAX_SHARED_STRINGS", 1_000_000)
+        self.IMPORT_MAX_COLUMNS = _int("IMPORT_MAX_COLUMNS", 64)
         self.EXPORT_MAX_ROWS = _int("EXPORT_MAX_ROWS", 100000)
 
         # One-code labels and the public scan.

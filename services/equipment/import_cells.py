@@ -8,29 +8,26 @@ therefore read as text; a long code stored as a floating-point number is refused
 """
 from __future__ import annotations
 
-import io
 import re
 import warnings
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import load_workbook
+from flask import current_app
 from openpyxl.utils.datetime import from_excel
 
 from core.errors import InvalidInput
 from models.equipment import DUE_TYPES, REGISTRATION_STATUSES, USE_STATUSES
 from services.equipment import codes
 from services.equipment.import_template import DATA_SHEET, FIRST_DATA_ROW, NO, YES
+from services.equipment.import_workbook import Limits, Workbook
 
 # Legacy numeric codes of EQP_USE_STA / EQP_REG_STA (domain.md §2.5), accepted besides the labels.
 LEGACY_USE_CODES = dict(zip("123456789", USE_STATUSES))
 LEGACY_REGISTRATION_CODES = {"0": "unregistered", "1": "registered", "3": "cancelled"}
 _FULL_TO_HALF = str.maketrans("（）　", "() ")
-_ROW_WITH_VALUE = re.compile(rb"<(?:\w+:)?row[\s>].*?</(?:\w+:)?row>", re.S)
-_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)[\s>]")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 EXCEL_SERIAL_MAX = 2958465  # 9999-12-31
 
@@ -47,66 +44,56 @@ class CellError(ValueError):
 # -- the workbook ---------------------------------------------------------------------
 
 @contextmanager
-def open_sheet(data: bytes) -> Iterator[Any]:
-    """The data sheet of an uploaded workbook (read-only), closed afterwards.
+def open_sheet(data: bytes) -> Iterator[Workbook]:
+    """The uploaded workbook, its data sheet ready to stream (`import_workbook`), closed afterwards.
 
-    Files saved by Excel or WPS carry extensions openpyxl does not read (e.g. Excel
-    stores drop-downs fed by another sheet as an x14 extension) and warns about while
-    loading and while reading rows; those warnings say nothing about the data, so
-    they are silenced for as long as the sheet is open.
+    The file is refused before anything of it is read when it would be too large once
+    uncompressed (the import limits in the settings). Files saved by Excel or WPS carry
+    extensions openpyxl does not read and warns about; those warnings say nothing about
+    the data, so they are silenced while it reads the workbook's small parts.
     """
+    limits = Limits.from_config(current_app.config)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            workbook = Workbook(data, limits, DATA_SHEET)
+        except InvalidInput:
+            raise
+        except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged file
             raise InvalidInput("无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏。", code="import_file_unreadable",
                                details={"fields": {"file": ["文件无法读取。"]}}) from exc
-        try:
-            yield workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
-        finally:
-            workbook.close()
+    try:
+        yield workbook
+    finally:
+        workbook.close()
 
 
-def header_values(sheet: Any) -> tuple:
-    for values in sheet.iter_rows(min_row=1, max_row=1, values_only=True):
-        return values
+def header_values(sheet: Workbook) -> tuple:
+    """The header row (row 1), up to IMPORT_MAX_COLUMNS columns."""
+    width = sheet.limits.columns
+    for number, values in _guarded(sheet.rows(width)):
+        if number > 1:
+            break
+        if number == 1:
+            return tuple(values.get(position) for position in range(width))
     return ()
 
 
-def count_data_rows(data: bytes, sheet: Any) -> int | None:
-    """Rows below the header that hold a value, counted in the sheet's XML without
-    parsing every cell (a tenth of the time); None when the sheet part is not found."""
-    path = getattr(sheet, "_worksheet_path", None)
-    if not path:
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read(path.lstrip("/"))
-    except (KeyError, zipfile.BadZipFile):
-        return None
-    rows = sum(1 for match in _ROW_WITH_VALUE.finditer(xml) if _VALUE.search(match.group(0)))
-    return max(rows - 1, 0)
+def count_data_rows(sheet: Workbook, positions: dict[str, int]) -> int:
+    """Rows below the header that hold a value in a column of the template (streamed once)."""
+    return sum(1 for _ in iter_rows(sheet, positions))
 
 
-def iter_rows(sheet: Any, positions: dict[str, int]) -> Iterator[tuple[int, dict[str, Any]]]:
+def iter_rows(sheet: Workbook, positions: dict[str, int]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(Excel row number, {column key: raw value}) for every row below the header that
-    holds anything; blank rows are skipped."""
-    try:
-        yield from _rows(sheet, positions)
-    except InvalidInput:
-        raise
-    except Exception as exc:  # a damaged sheet fails somewhere inside openpyxl's parser
-        raise InvalidInput("读取 Excel 文件时出错，文件可能已损坏，请另存为 .xlsx 后重试。", code="import_file_unreadable",
-                           details={"fields": {"file": ["文件无法读取。"]}}) from exc
-
-
-def _rows(sheet: Any, positions: dict[str, int]) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, values in enumerate(sheet.iter_rows(min_row=FIRST_DATA_ROW, values_only=True),
-                                    start=FIRST_DATA_ROW):
+    holds anything; blank rows are skipped, columns the template does not have are not read."""
+    width = max(positions.values(), default=-1) + 1
+    for number, values in _guarded(sheet.rows(width)):
+        if number < FIRST_DATA_ROW:
+            continue
         raw = {}
         for key, position in positions.items():
-            value = values[position] if position < len(values) else None
+            value = values.get(position)
             if isinstance(value, str):
                 value = value.strip()
                 if not value:
@@ -115,6 +102,16 @@ def _rows(sheet: Any, positions: dict[str, int]) -> Iterator[tuple[int, dict[str
                 raw[key] = value
         if raw:
             yield number, raw
+
+
+def _guarded(rows: Iterator[tuple[int, dict[int, Any]]]) -> Iterator[tuple[int, dict[int, Any]]]:
+    try:
+        yield from rows
+    except InvalidInput:
+        raise
+    except Exception as exc:  # a damaged sheet fails somewhere inside the parser
+        raise InvalidInput("读取 Excel 文件时出错，文件可能已损坏，请另存为 .xlsx 后重试。", code="import_file_unreadable",
+                           details={"fields": {"file": ["文件无法读取。"]}}) from exc
 
 
 # -- cells ------------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.timeutil import utcnow
-from models.equipment import Equipment
+from models.equipment import (APPLICATION_KINDS, APPLICATION_STATUSES, GONE_STATUSES, REGISTRATION_STATUSES,
+                              USE_STATUSES, Application, Equipment)
 from models.orgs import UNIT_KINDS, Unit
+from services.equipment.applications import OPEN_STATUSES
 from services.equipment.import_check import Importer, Report, Row
 from services.equipment.records import INSPECTION_FIELDS, REGISTERED_FIELDS, USE_UNIT_KINDS
 
@@ -35,6 +37,8 @@ FIELDS = ("catalogue_code", "equipment_code", "legacy_reg_code", "registration_c
 LOCKED_FIELDS = frozenset(REGISTERED_FIELDS + INSPECTION_FIELDS
                           + ("use_status", "registration_status", "registration_cert_no"))
 COLUMN_OF = {"use_unit_id": "use_unit_uscc", "legacy_use_unit_name": "use_unit_name"}
+# Approved applications after which the registration office, not a spreadsheet, vouches for the record.
+PLATFORM_REGISTRATION_KINDS = ("use_registration", "change_registration")
 ACTIONS = ("create", "update", "unchanged", "error")
 
 
@@ -92,6 +96,59 @@ def _units_where(column, keys: Iterable[Any]) -> dict[Any, Any]:
     return found
 
 
+@dataclass(frozen=True)
+class Hold:
+    """A regulator's decision that a record keeps against an import: why, and which fields."""
+
+    code: str
+    message: str
+    fields: frozenset[str]
+
+
+def regulator_hold(record: Any, open_application: tuple[str, str] | None, platform_registered: bool) -> Hold | None:
+    """What an import may not change on `record`, because the registration office decided it.
+
+    - cancelled (注销登记) or gone (报废, 拆除, 迁出, ... GONE_STATUSES): nothing; the office closed it;
+    - under an open lifecycle application (`open_application` = (kind, status)): nothing until it is decided;
+    - registered on the platform (created there, or an approved 使用登记 / 变更登记): the registered
+      fields, codes, place, status and inspection data (TSG 08: they change through 变更登记).
+    None: an ordinary historical record, which the import updates.
+    """
+    gone = [REGISTRATION_STATUSES["cancelled"]] if record.registration_status == "cancelled" else []
+    if record.use_status in GONE_STATUSES:
+        gone.append(USE_STATUSES[record.use_status])
+    if gone:
+        return Hold("equipment_retired", f"设备已{'、'.join(gone)}，这是登记机关办结的状态，不能通过导入改变；"
+                                         "如记录有误，请联系登记机关。", frozenset(FIELDS))
+    if open_application is not None:
+        kind, status = open_application
+        return Hold("equipment_under_application",
+                    f"设备有办理中的「{APPLICATION_KINDS.get(kind, kind)}」申请（{APPLICATION_STATUSES.get(status, status)}），"
+                    "办结前不能通过导入修改。", frozenset(FIELDS))
+    if platform_registered and record.registration_status == "registered":
+        return Hold("equipment_field_locked", "设备已在平台办理使用登记，该项的变化须通过变更登记等业务办理。", LOCKED_FIELDS)
+    return None
+
+
+def _applications_of(ids: Iterable[int]) -> tuple[dict[int, tuple[str, str]], set[int]]:
+    """For the records `ids`: an open application of each (kind, status), and those whose
+    registration the office approved on the platform."""
+    open_: dict[int, tuple[str, str]] = {}
+    approved: set[int] = set()
+    for chunk in _chunks(sorted(set(ids))):
+        for app in db.session.execute(
+                select(Application.equipment_id, Application.kind, Application.status)
+                .where(Application.equipment_id.in_(chunk))
+                .where(Application.status.in_(OPEN_STATUSES)
+                       | ((Application.status == "approved") & Application.kind.in_(PLATFORM_REGISTRATION_KINDS)))
+                .order_by(Application.id)):
+            if app.status in OPEN_STATUSES:
+                open_.setdefault(app.equipment_id, (app.kind, app.status))
+            else:
+                approved.add(app.equipment_id)
+    return open_, approved
+
+
 def _key(row: Row) -> tuple | None:
     code, reg = row.values.get("equipment_code"), row.values.get("legacy_reg_code")
     if code:
@@ -117,6 +174,8 @@ class Planner:
         owners = {e.use_unit_id for e in self.by_code.values() if e.use_unit_id}
         owners |= {e.use_unit_id for found in self.by_reg.values() for e in found if e.use_unit_id}
         self.owners = _units_where(Unit.id, owners)
+        ids = [e.id for e in self.by_code.values()] + [e.id for found in self.by_reg.values() for e in found]
+        self.open_applications, self.approved_registrations = _applications_of(ids)
 
     def _error(self, row: Row, key: str, code: str, message: str) -> None:
         row.ok = False
@@ -151,10 +210,11 @@ class Planner:
                 continue
             row.equipment_id = record.id
             changes = {k: v for k, v in target.items() if v is not None and getattr(record, k) != v}
-            if record.source == "new" and record.registration_status == "registered":
-                for name in sorted(LOCKED_FIELDS.intersection(changes)):
-                    self._error(row, COLUMN_OF.get(name, name), "equipment_field_locked",
-                                "设备已在平台办理使用登记，该项的变化须通过变更登记等业务办理。")
+            hold = regulator_hold(record, self.open_applications.get(record.id),
+                                  record.source == "new" or record.id in self.approved_registrations)
+            if hold is not None:
+                for name in sorted(hold.fields.intersection(changes)):
+                    self._error(row, COLUMN_OF.get(name, name), hold.code, hold.message)
                 if not row.ok:
                     continue
             row.action = "update" if changes else "unchanged"

@@ -80,10 +80,7 @@ def _read_upload(stream: BinaryIO, filename: str) -> bytes:
 def _count_rows(data: bytes) -> int:
     """The file's data rows; refuses a file that is not the template, empty or too long."""
     with open_sheet(data) as sheet:
-        positions = map_headers(header_values(sheet))
-        total = count_data_rows(data, sheet)
-        if total is None:
-            total = sum(1 for _ in iter_rows(sheet, positions))
+        total = count_data_rows(sheet, map_headers(header_values(sheet)))
     limit = current_app.config["IMPORT_MAX_ROWS"]
     if total == 0:
         raise InvalidInput.field("file", "文件中没有设备数据（从第 2 行开始填写）。", code="import_file_empty")

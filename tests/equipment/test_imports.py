@@ -306,3 +306,77 @@ def test_an_upload_without_a_file_is_refused_naming_the_field(client, yanta):
                            data={"dry_run": "true"})
     assert (response.status_code, response.json["code"]) == (422, "file_missing")
     assert "file" in response.json["details"]["fields"]
+
+
+# -- what the registration office decided is not the spreadsheet's to change ------------------------------
+
+def _apply(client, headers, equipment_id: int, kind: str, form: dict) -> int:
+    response = client.post(f"/api/v1/equipment/{equipment_id}/applications", headers=headers,
+                           json={"kind": kind, "form": form, "submit": True})
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def _decide(client, office, application_id: int) -> None:
+    for action in ("accept", "approve"):
+        response = client.post(f"/api/v1/equipment-applications/{application_id}/{action}", headers=office, json={})
+        assert response.status_code == 200, response.json
+
+
+def test_reimporting_an_old_file_after_an_approved_cancellation_is_a_row_error(client, yanta, template, regulator):
+    old_file = fill(template, [elevator(1), elevator(2)])
+    assert upload(client, yanta["admin"], old_file, dry_run=False).json["status"] == "imported"
+    device = equipment(equipment_code="311061001201700001")[0]
+    _decide(client, regulator("610100"), _apply(client, yanta["admin"], device.id, "cancellation", {"reason": "拆除"}))
+    db.session.refresh(device)
+    assert (device.use_status, device.registration_status) == ("removed", "cancelled")
+    stamp = device.updated_at
+
+    for dry_run in (True, False):
+        body = upload(client, yanta["admin"], old_file, dry_run=dry_run).json
+        assert body["status"] == "rejected"
+        assert issues(body) == {(2, "使用状态", "equipment_retired"), (2, "注册状态", "equipment_retired")}
+        assert "注销登记" in body["errors"][0]["message"]
+        assert [r["action"] for r in body["rows"]] == ["error", "unchanged"]
+    db.session.refresh(device)
+    assert (device.use_status, device.registration_status, device.updated_at) == ("removed", "cancelled", stamp)
+
+
+def test_a_one_row_import_cannot_revive_a_scrapped_platform_registered_elevator(client, yanta, template,
+                                                                               make_equipment):
+    scrapped = make_equipment(yanta["unit"], "3110", equipment_code="311061001201700001", use_status="scrapped",
+                              registration_status="cancelled", registration_cert_no="梯11陕A00001(17)")
+    row = elevator(1, 行政区划代码=scrapped.region_code, 设备地点=scrapped.address)
+    body = upload(client, yanta["admin"], fill(template, [row]), dry_run=False).json
+    assert body["status"] == "rejected"
+    assert {(e["column"], e["code"]) for e in body["errors"]} >= {("使用状态", "equipment_retired"),
+                                                                   ("注册状态", "equipment_retired")}
+    assert all("报废" in e["message"] for e in body["errors"])
+    db.session.refresh(scrapped)
+    assert (scrapped.use_status, scrapped.registration_status) == ("scrapped", "cancelled")
+
+
+def test_a_device_under_an_open_application_is_a_row_error(client, yanta, template):
+    assert upload(client, yanta["admin"], fill(template, [elevator(1)]), dry_run=False).json["status"] == "imported"
+    device = equipment(equipment_code="311061001201700001")[0]
+    _apply(client, yanta["admin"], device.id, "scrapping", {"reason": "达到报废条件"})
+    body = upload(client, yanta["admin"], fill(template, [elevator(1, 下次检验日期="2027-03-01")]), dry_run=False).json
+    assert issues(body) == {(2, "下次检验日期", "equipment_under_application")}
+    assert "报废" in body["errors"][0]["message"] and "已提交" in body["errors"][0]["message"]
+    db.session.refresh(device)
+    assert device.next_due_date.isoformat() == "2026-03-01"
+
+
+def test_an_ordinary_historical_record_still_updates(client, yanta, template, regulator):
+    assert upload(client, yanta["admin"], fill(template, [elevator(1)]), dry_run=False).json["status"] == "imported"
+    device = equipment(equipment_code="311061001201700001")[0]
+    refused = _apply(client, yanta["admin"], device.id, "scrapping", {"reason": "达到报废条件"})
+    client.post(f"/api/v1/equipment-applications/{refused}/accept", headers=regulator("610100"), json={})
+    decided = client.post(f"/api/v1/equipment-applications/{refused}/refuse", headers=regulator("610100"),
+                          json={"note": "尚可使用"})
+    assert decided.json["status"] == "refused", decided.json
+    body = upload(client, yanta["admin"], fill(template, [elevator(1, 使用状态="停用", 下次检验日期="2027-03-01")]),
+                  dry_run=False).json
+    assert body["status"] == "imported", body["errors"]
+    db.session.refresh(device)
+    assert (device.use_status, device.next_due_date.isoformat()) == ("suspended", "2027-03-01")
