@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from copy import copy
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from itertools import islice
@@ -36,6 +37,7 @@ HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=T
 TITLE_FONT = Font(bold=True, size=14)
 WRAP = Alignment(wrap_text=True, vertical="top")
 DATE_FORMAT = "yyyy-mm-dd"
+TEXT_FORMAT = "@"
 MIN_WIDTH, MAX_WIDTH = 8, 50
 WIDTH_SAMPLE = 200  # rows of a streamed table measured for its column widths
 
@@ -105,28 +107,54 @@ def style_cover(sheet: Worksheet, widths: Sequence[float] = (34, 60)) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def _text_safe(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+def _text_safe(sheet: WriteOnlyWorksheet, value: Any, style: Any = None) -> Any:
+    """The value, or a cell where it needs one: formula-like text kept as text, a date shown as a date,
+    a column's style (a StyleArray made once by `_column_styles`) copied on."""
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
-        return cell
-    if isinstance(value, date) and not isinstance(value, datetime):
+    elif style is not None:
+        cell = WriteOnlyCell(sheet, value=value)
+    elif isinstance(value, date) and not isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATE_FORMAT
         return cell
-    return value
+    else:
+        return value
+    if style is not None:
+        cell._style = copy(style)
+    return cell
 
 
-def append_row(sheet: WriteOnlyWorksheet, values: Iterable[Any]) -> None:
-    """Append a row to a write-only sheet, text that looks like a formula kept as text."""
-    sheet.append([_text_safe(sheet, value) for value in values])
+def _column_styles(sheet: WriteOnlyWorksheet, formats: Sequence[str | None] | None) -> list[Any]:
+    styles = []
+    for number_format in formats or ():
+        if number_format is None:
+            styles.append(None)
+            continue
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = number_format
+        styles.append(cell._style)
+    return styles
+
+
+def append_row(sheet: WriteOnlyWorksheet, values: Iterable[Any], styles: Sequence[Any] = ()) -> None:
+    """Append a row to a write-only sheet, text that looks like a formula kept as text (`styles`: see
+    `write_table`'s formats)."""
+    if not styles:
+        sheet.append([_text_safe(sheet, value) for value in values])
+        return
+    sheet.append([_text_safe(sheet, value, styles[index] if index < len(styles) else None)
+                  for index, value in enumerate(values)])
 
 
 def write_table(sheet: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable[Sequence[Any]],
                 widths: Sequence[float | None] | None = None,
-                fonts: Sequence[Font | None] | None = None) -> int:
+                fonts: Sequence[Font | None] | None = None, formats: Sequence[str | None] | None = None) -> int:
     """Stream a table into a write-only sheet with the platform's look (see `style_table`);
-    widths are measured on the first WIDTH_SAMPLE rows where not given. Returns the rows written."""
+    widths are measured on the first WIDTH_SAMPLE rows where not given, `formats` are per-column
+    number formats (e.g. TEXT_FORMAT for codes, so a code retyped in Excel stays text). Returns the rows
+    written."""
     rows = iter(rows)
     sample = list(islice(rows, WIDTH_SAMPLE))
     measured = column_widths(header, sample)
@@ -140,12 +168,12 @@ def write_table(sheet: WriteOnlyWorksheet, header: Sequence[str], rows: Iterable
         _style_header_cell(cell, fonts[index] if fonts and index < len(fonts) else None)
         cells.append(cell)
     sheet.append(cells)
-    count = 0
+    count, styles = 0, _column_styles(sheet, formats)
     for row in sample:
-        append_row(sheet, row)
+        append_row(sheet, row, styles)
         count += 1
     for row in rows:
-        append_row(sheet, row)
+        append_row(sheet, row, styles)
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{count + 1}"
     return count

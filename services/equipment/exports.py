@@ -76,5 +76,6 @@ def equipment_xlsx(stmt: Select) -> io.BytesIO:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(import_template.DATA_SHEET)
     xlsx.write_table(sheet, [title for title, _ in COLUMNS], rows(),
-                     fonts=import_template.header_fonts() + (None,) * len(EXTRA_COLUMNS))
+                     fonts=import_template.header_fonts() + (None,) * len(EXTRA_COLUMNS),
+                     formats=[xlsx.TEXT_FORMAT if c.text else None for c in import_template.COLUMNS])
     return io.BytesIO(xlsx.to_bytes(workbook))

@@ -81,3 +81,12 @@ def test_export_edit_import_round_trips_with_only_the_edited_cell_changed(client
     again = client.get(XLSX_EXPORT, headers=yanta["admin"])
     assert data_rows(again.data) == data_rows(edited)
     assert upload(client, yanta["admin"], again.data, dry_run=True).json["counts"]["unchanged"] == 3
+
+
+def test_exported_codes_are_text_cells_so_a_retyped_code_keeps_its_digits(client, yanta, make_equipment):
+    make_equipment(yanta["unit"], "3110", source="import", **every_field(1))
+    sheet = load_workbook(io.BytesIO(client.get(XLSX_EXPORT, headers=yanta["admin"]).data))[import_template.DATA_SHEET]
+    header = [c.value for c in sheet[1]]
+    for column in import_template.COLUMNS:
+        cell = sheet.cell(2, header.index(import_template.header_text(column)) + 1)
+        assert (cell.number_format == "@") == column.text, column.header
