@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import or_, select
 
 from core import xlsx
@@ -211,29 +210,31 @@ def to_pdf(record: Record, font_path: str) -> bytes:
 # -- xlsx -----------------------------------------------------------------------------------------------
 
 def to_xlsx(record: Record) -> bytes:
-    """The record on one sheet: title, particulars, then each section's table or text."""
+    """The record on one sheet, laid out as the PDF: title, particulars, then each section's table
+    (header styled as every table the platform writes) or text; widths fitted to the tables."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "记录"
-    bold = Font(bold=True)
     sheet.append([record.title])
-    sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([record.subtitle])
     for label, value in record.meta:
         sheet.append([label, value])
+    tables: list[list[Any]] = [[label, value] for label, value in record.meta]
     for section in record.sections:
         sheet.append([])
         sheet.append([section.heading])
-        sheet.cell(sheet.max_row, 1).font = bold
+        sheet.cell(sheet.max_row, 1).font = xlsx.HEADER_FONT
         if section.text is not None:
             sheet.append([section.text])
-            sheet.cell(sheet.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+            sheet.cell(sheet.max_row, 1).alignment = xlsx.WRAP
             continue
-        sheet.append([title for title, _ in section.columns])
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
+        header = [title for title, _ in section.columns]
+        sheet.append(header)
+        xlsx.style_header(sheet[sheet.max_row][:len(header)])
+        tables.append(header)
         for row in section.rows:
             sheet.append(row)
-    for letter, width in zip("ABCDEFG", (22, 18, 14, 18, 30, 14, 18)):
-        sheet.column_dimensions[letter].width = width
+            tables.append(row)
+    widths = xlsx.column_widths([""] * max((len(row) for row in tables), default=1), tables)
+    xlsx.style_cover(sheet, widths=widths)
     return xlsx.to_bytes(workbook)

@@ -15,6 +15,7 @@ changes the equipment in the same transaction (`EFFECTS`). Services flush; the e
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -341,11 +342,14 @@ def applications_xlsx(stmt: Select) -> io.BytesIO:
     """The listed applications as a workbook, written row by row; refused past EXPORT_MAX_ROWS."""
     limit = current_app.config["EXPORT_MAX_ROWS"]
     stmt = stmt.options(joinedload(Application.equipment), joinedload(Application.applicant_unit))
+
+    def rows() -> Iterator[list[Any]]:
+        for count, app in enumerate(db.session.scalars(stmt.limit(limit + 1)), start=1):
+            if count > limit:
+                raise RuleViolation(f"一次最多导出 {limit} 条，请缩小筛选范围。", code="export_too_large")
+            yield [value(app) for _, value in EXPORT_COLUMNS]
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("设备业务申请")
-    sheet.append([title for title, _ in EXPORT_COLUMNS])
-    for count, app in enumerate(db.session.scalars(stmt.limit(limit + 1)), start=1):
-        if count > limit:
-            raise RuleViolation(f"一次最多导出 {limit} 条，请缩小筛选范围。", code="export_too_large")
-        xlsx.append_row(sheet, [value(app) for _, value in EXPORT_COLUMNS])
+    xlsx.write_table(sheet, [title for title, _ in EXPORT_COLUMNS], rows())
     return io.BytesIO(xlsx.to_bytes(workbook))

@@ -91,7 +91,8 @@ def _equipment_where(column, keys: Iterable[str]) -> list[Any]:
 def _units_where(column, keys: Iterable[Any]) -> dict[Any, Any]:
     found: dict[Any, Any] = {}
     for chunk in _chunks(sorted(set(keys))):
-        for unit in db.session.execute(select(Unit.id, Unit.uscc, Unit.kind, Unit.status).where(column.in_(chunk))):
+        query = select(Unit.id, Unit.uscc, Unit.name, Unit.kind, Unit.status).where(column.in_(chunk))
+        for unit in db.session.execute(query):
             found[getattr(unit, column.key)] = unit
     return found
 
@@ -260,7 +261,7 @@ class Planner:
     def _target(self, row: Row, record: Any | None) -> dict[str, Any]:
         """The row's values as equipment fields, with the use unit resolved."""
         target = dict(row.values)
-        if row.unit_name:
+        if row.unit_name and not self._names_own_unit(row, record):
             target["legacy_use_unit_name"] = row.unit_name
         if not self.importer.is_regulator:
             target["use_unit_id"] = self.importer.unit_id
@@ -284,6 +285,14 @@ class Planner:
             return target  # the record keeps its use unit
         target["use_unit_id"] = unit_id
         return target
+
+    def _names_own_unit(self, row: Row, record: Any | None) -> bool:
+        """The row's 使用单位名称 is only the platform name of the unit the record belongs to (as an
+        export writes it): nothing to keep as an imported name."""
+        if record is None or record.use_unit_id is None or record.legacy_use_unit_name is not None:
+            return False
+        owner = self.owners.get(record.use_unit_id)
+        return owner is not None and owner.name == row.unit_name
 
     def _new(self, target: dict[str, Any], now: datetime) -> dict[str, Any]:
         values = {f: target.get(f) for f in FIELDS}

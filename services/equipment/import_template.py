@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -155,28 +155,30 @@ def _lists_sheet(workbook: Workbook, lists: dict[str, list[str]]) -> dict[str, s
     formulas = {}
     for index, (name, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(index)
-        sheet.cell(row=1, column=index, value=LIST_TITLES[name]).font = Font(bold=True)
+        sheet.cell(row=1, column=index, value=LIST_TITLES[name])
         for row, value in enumerate(values, start=2):
             sheet.cell(row=row, column=index, value=value)
-        sheet.column_dimensions[letter].width = 34 if name in ("catalogue", "regions") else 16
         formulas[name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
+    xlsx.style_table(sheet, widths=[34 if name in ("catalogue", "regions") else 16 for name in lists])
     return formulas
+
+
+REQUIRED_FONT = Font(bold=True, color="C00000")
+
+
+def header_fonts() -> tuple[Font | None, ...]:
+    """Each column's header font: required (and 「△」) columns in red, the others the platform's."""
+    return tuple(REQUIRED_FONT if (c.required or c.either) else None for c in COLUMNS)
 
 
 def _data_sheet(sheet, formulas: dict[str, str], last_row: int) -> None:
     sheet.title = DATA_SHEET
-    required_font = Font(bold=True, color="C00000")
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         cell = sheet.cell(row=HEADER_ROW, column=index, value=header_text(column))
-        cell.font = required_font if (column.required or column.either) else Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         if column.note:
             cell.comment = Comment(column.note, "平台")
         dimension = sheet.column_dimensions[letter]
-        dimension.width = column.width
         if column.text:
             dimension.number_format = "@"
         elif column.date:
@@ -187,16 +189,13 @@ def _data_sheet(sheet, formulas: dict[str, str], last_row: int) -> None:
                                         errorTitle="不在可选范围内", error="请从下拉框选择；确需填写其他值可点“是”继续。")
             validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}")
             sheet.add_data_validation(validation)
-    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
+    xlsx.style_table(sheet, HEADER_ROW, widths=[c.width for c in COLUMNS], fonts=header_fonts())
     sheet.row_dimensions[HEADER_ROW].height = 32
 
 
 def _help_sheet(workbook: Workbook) -> None:
     sheet = workbook.create_sheet(HELP_SHEET)
-    sheet.column_dimensions["A"].width = 26
-    sheet.column_dimensions["B"].width = 100
     sheet.append(["历史设备导入模板填写说明"])
-    sheet["A1"].font = Font(bold=True, size=14)
     for line in INSTRUCTIONS:
         sheet.append([line])
     sheet.append([])
@@ -204,9 +203,7 @@ def _help_sheet(workbook: Workbook) -> None:
     for column in COLUMNS:
         mark = "必填" if column.required else "与另一 △ 列至少填一项" if column.either else "选填"
         sheet.append([header_text(column), f"（{mark}）{column.note}"])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    xlsx.style_cover(sheet, widths=(26, 100))
 
 
 def template_xlsx() -> io.BytesIO:

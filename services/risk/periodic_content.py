@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import and_, case, func, select
 
 from core import periods, xlsx
@@ -182,23 +181,27 @@ _GROUP_HEADER = ("报送（条）", "已办结（条）", "处置中（条）", 
 
 
 def to_xlsx(content: dict[str, Any]) -> bytes:
-    """The report's statistics as a workbook: a summary sheet and one sheet per grouping."""
+    """The report's statistics as a workbook: a summary sheet and one table sheet per grouping."""
     workbook = Workbook()
-    bold, head_fill = Font(bold=True), PatternFill("solid", fgColor="E7F0FA")
 
-    def header(sheet, values) -> None:
-        sheet.append(list(values))
-        for cell in sheet[sheet.max_row]:
-            cell.font, cell.fill = bold, head_fill
+    def table(title: str, header: tuple[str, ...], rows: list[list[Any]], wrap: bool = False) -> None:
+        sheet = workbook.create_sheet(title)
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(row)
+            if wrap:
+                for cell in sheet[sheet.max_row]:
+                    cell.alignment = xlsx.WRAP
+        xlsx.style_table(sheet)
 
     sheet = workbook.active
     sheet.title = "概况"
     sheet.append([f"{content['title']}（{content['period_label']}）"])
-    sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(["统计期间", f"{content['date_from']} 至 {content['date_to']}"])
     sheet.append(["数据截至", content["as_of"]])
     t = content["totals"]
-    header(sheet, ("项目", "数值"))
+    sheet.append(["项目", "数值"])
+    header_row = sheet.max_row
     for label, value in (("报送风险信息（条）", t["reports"]), ("已办结（条）", t["closed"]), ("处置中（条）", t["open"]),
                          ("已合并（条）", t["merged"]), ("办结率", t["closed_rate"]),
                          ("平均办结用时（天）", t["handling_days"]["average"]),
@@ -208,41 +211,31 @@ def to_xlsx(content: dict[str, Any]) -> bytes:
         sheet.append([label, value])
     sheet.append([])
     sheet.append(["评估意见"])
-    sheet.cell(sheet.max_row, 1).font = bold
+    assessment_row = sheet.max_row
     for sentence in content["assessment"]:
         sheet.append([sentence])
     sheet.append([])
     sheet.append([content["non_punitive_note"]])
-    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 34, 24
+    xlsx.style_cover(sheet, widths=(34, 24))
+    xlsx.style_header(sheet[header_row])
+    sheet.cell(assessment_row, 1).font = xlsx.HEADER_FONT
 
     for title, key, first in _GROUP_SHEETS:
-        sheet = workbook.create_sheet(title)
-        header(sheet, (first, *_GROUP_HEADER))
-        for r in content["by"][key]:
-            sheet.append([r["label"], r["reports"], r["closed"], r["open"], r["merged"], r["average_days"],
-                          r["median_days"]])
-        sheet.column_dimensions["A"].width = 26
-    sheet = workbook.create_sheet("月度趋势")
-    header(sheet, ("月份", *_GROUP_HEADER))
-    for r in content["trend"]:
-        sheet.append([r["key"], r["reports"], r["closed"], r["open"], r["merged"], r["average_days"], r["median_days"]])
-    sheet = workbook.create_sheet("各级停留时间")
-    header(sheet, ("处置层级", "已结束停留（次）", "平均停留（天）", "中位停留（天）", "当前在办（条）"))
-    for r in content["held_by_level"]:
-        sheet.append([r["label"], r["holdings"], r["average_days"], r["median_days"], r["held_now"]])
-    sheet.column_dimensions["A"].width = 22
-    sheet = workbook.create_sheet("严重重大隐患")
-    header(sheet, ("编号", "标题", "地区", "设备种类", "隐患等级", "状态", "当前层级", "报送日期", "处置措施"))
-    for r in content["serious_reports"]:
-        sheet.append([r["id"], r["title"], r["region"], r["category"], r["level"], r["status"], r["handling_level"],
-                      r["submitted"], r["measures"]])
-    sheet = workbook.create_sheet("典型案例")
-    header(sheet, ("编号", "标题", "地区", "领域", "设备种类", "发布日期", "案情与处置", "经验与启示"))
-    for c in content["cases"]:
-        sheet.append([c["id"], c["title"], c["region"], c["area"], c["category"], c["published"], c["summary"],
-                      c["lessons"]])
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        table(title, (first, *_GROUP_HEADER),
+              [[r["label"], r["reports"], r["closed"], r["open"], r["merged"], r["average_days"], r["median_days"]]
+               for r in content["by"][key]])
+    table("月度趋势", ("月份", *_GROUP_HEADER),
+          [[r["key"], r["reports"], r["closed"], r["open"], r["merged"], r["average_days"], r["median_days"]]
+           for r in content["trend"]])
+    table("各级停留时间", ("处置层级", "已结束停留（次）", "平均停留（天）", "中位停留（天）", "当前在办（条）"),
+          [[r["label"], r["holdings"], r["average_days"], r["median_days"], r["held_now"]]
+           for r in content["held_by_level"]])
+    table("严重重大隐患", ("编号", "标题", "地区", "设备种类", "隐患等级", "状态", "当前层级", "报送日期", "处置措施"),
+          [[r["id"], r["title"], r["region"], r["category"], r["level"], r["status"], r["handling_level"],
+            r["submitted"], r["measures"]] for r in content["serious_reports"]], wrap=True)
+    table("典型案例", ("编号", "标题", "地区", "领域", "设备种类", "发布日期", "案情与处置", "经验与启示"),
+          [[c["id"], c["title"], c["region"], c["area"], c["category"], c["published"], c["summary"], c["lessons"]]
+           for c in content["cases"]], wrap=True)
     return xlsx.to_bytes(workbook)
 
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -228,33 +227,27 @@ def commendation_xlsx(identity: Identity, period_code: str) -> tuple[bytes, str]
     reporters = [r for r in _by_reporter(where, None) if r["points"] > 0]
     point_rows = [r for r in _by_point(where, None) if r["points"] > 0]
     workbook = Workbook()
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="E7F0FA")
 
-    def sheet_with(sheet, title: str, header: tuple[str, ...]) -> None:
+    def sheet_with(sheet, title: str, header: tuple[str, ...], rows: list[list]) -> None:
         sheet.append([f"{title}（{period.label}）"])
-        sheet["A1"].font = Font(bold=True, size=14)
+        sheet["A1"].font = xlsx.TITLE_FONT
         sheet.append([f"积分规则：{FORMULA}。"])
         sheet.append(list(header))
-        for cell in sheet[sheet.max_row]:
-            cell.font, cell.fill = bold, fill
+        for row in rows:
+            sheet.append(row)
+        xlsx.style_table(sheet, header_row=3)
 
     sheet = workbook.active
     sheet.title = "信息报送员"
     sheet_with(sheet, "风险监测信息报送员表彰名单",
-               ("名次", "姓名", "所在单位", "监测点", "报送（条）", "已评价（条）", "被采纳（条）", "平均质量", "积分"))
-    for r in reporters:
-        sheet.append([r["rank"], r["name"], r["unit_name"], r["point_name"], r["reports"], r["rated"], r["adopted"],
-                      r["average_quality"], r["points"]])
-    sheet = workbook.create_sheet("风险监测点")
-    sheet_with(sheet, "风险监测点表彰名单",
+               ("名次", "姓名", "所在单位", "监测点", "报送（条）", "已评价（条）", "被采纳（条）", "平均质量", "积分"),
+               [[r["rank"], r["name"], r["unit_name"], r["point_name"], r["reports"], r["rated"], r["adopted"],
+                 r["average_quality"], r["points"]] for r in reporters])
+    sheet_with(workbook.create_sheet("风险监测点"), "风险监测点表彰名单",
                ("名次", "监测点单位", "类型", "地区", "报送员（人）", "报送（条）", "已评价（条）", "被采纳（条）",
-                "平均质量", "积分"))
-    for r in point_rows:
-        sheet.append([r["rank"], r["unit_name"], r["point_type_label"], r["region_name"], r["reporters"],
-                      r["reports"], r["rated"], r["adopted"], r["average_quality"], r["points"]])
-    for ws in workbook.worksheets:
-        for letter, width in zip("ABCDEFGHIJ", (8, 16, 28, 28, 12, 12, 12, 12, 10, 10)):
-            ws.column_dimensions[letter].width = width
+                "平均质量", "积分"),
+               [[r["rank"], r["unit_name"], r["point_type_label"], r["region_name"], r["reporters"], r["reports"],
+                 r["rated"], r["adopted"], r["average_quality"], r["points"]] for r in point_rows])
     audit.record(identity.audit_context(), "risk.recognition_export", "risk_recognition", period.code, None,
                  {"reporter_ids": [r["reporter_id"] for r in reporters], "point_ids": [r["point_id"] for r in point_rows]})
     return xlsx.to_bytes(workbook), f"风险监测表彰名单-{period.code}.xlsx"
