@@ -1,7 +1,7 @@
 """The layering of design.md holds: the import-linter contracts in `.importlinter` (which
-`make test` also runs as `lint-imports`), and the two rules import-linter cannot state
-because they are about names, not modules: a service never reads Flask's `request`, a
-model never enqueues a job."""
+`make test` also runs as `lint-imports`), and the rules import-linter cannot state because
+they are about names or calls, not modules: a service never reads Flask's `request`, a
+model never enqueues a job, no service or qr module commits."""
 from __future__ import annotations
 
 import ast
@@ -74,4 +74,17 @@ def test_no_model_enqueues_a_job():
                  for path in sorted((ROOT / "models").rglob("*.py"))
                  for module, _ in _imports(_parse(path))
                  if any(module == m or module.startswith(m + ".") for m in enqueuing)]
+    assert offenders == []
+
+
+def test_no_service_or_qr_module_commits():
+    """One commit point, at the edge (a request, a job, a CLI command): services and qr only flush."""
+    offenders = []
+    for package in ("services", "qr"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "commit" not in path.read_text(encoding="utf-8"):
+                continue
+            offenders += [f"{path.relative_to(ROOT)}:{node.lineno}" for node in ast.walk(_parse(path))
+                          if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                          and node.func.attr == "commit"]
     assert offenders == []
