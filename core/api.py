@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields
 
+from core.error_catalogue import markdown_table
 from core.errors import handle_http_exception
 
 
@@ -35,6 +36,17 @@ class Api(SmorestApi):
     def _init_spec(self, **kwargs):
         super()._init_spec(**kwargs)
         self.ma_plugin.converter.add_attribute_function(decimal_bounds_as_numbers)
+
+    def _openapi_json(self):
+        """The document, its description ending with the error-code catalogue (read from the source
+        on first request, not at start-up)."""
+        if not getattr(self, "_catalogue_added", False):
+            info = self.spec.options.setdefault("info", {})
+            info["description"] = "\n\n".join(part for part in (
+                info.get("description"), "## 错误码\n\n错误响应统一为 `{code, message, details}`；"
+                "全部错误码（JSON）见 [/api/errors](/api/errors)：", markdown_table()) if part)
+            self._catalogue_added = True
+        return super()._openapi_json()
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)
