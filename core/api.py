@@ -10,6 +10,10 @@ from core.error_catalogue import markdown_table
 from core.errors import handle_http_exception
 
 
+DOCS_LINKS = ("两份接口文档：[/api/docs](/api/docs)（小程序与管理端，`/api/v1`）· "
+              "[/open/v1/docs](/open/v1/docs)（开放接口，签名请求）。")
+
+
 class ErrorSchema(Schema):
     code = fields.String(metadata={"description": "稳定的机器可读错误码"})
     message = fields.String(metadata={"description": "给用户看的中文说明"})
@@ -43,8 +47,9 @@ class Api(SmorestApi):
         if not getattr(self, "_catalogue_added", False):
             info = self.spec.options.setdefault("info", {})
             info["description"] = "\n\n".join(part for part in (
-                info.get("description"), "## 错误码\n\n错误响应统一为 `{code, message, details}`；"
-                "全部错误码（JSON）见 [/api/errors](/api/errors)：", markdown_table()) if part)
+                info.get("description"), DOCS_LINKS,
+                "## 错误码\n\n错误响应统一为 `{code, message, details}`；全部错误码（JSON）见 [/api/errors](/api/errors)：",
+                markdown_table()) if part)
             self._catalogue_added = True
         return super()._openapi_json()
 
