@@ -44,13 +44,13 @@ class Api(SmorestApi):
     def _openapi_json(self):
         """The document, its description ending with the error-code catalogue (read from the source
         on first request, not at start-up)."""
-        if not getattr(self, "_catalogue_added", False):
+        if not getattr(self.spec, "catalogue_added", False):  # per document: init_app builds a new one
             info = self.spec.options.setdefault("info", {})
             info["description"] = "\n\n".join(part for part in (
                 info.get("description"), DOCS_LINKS,
                 "## 错误码\n\n错误响应统一为 `{code, message, details}`；全部错误码（JSON）见 [/api/errors](/api/errors)：",
                 markdown_table()) if part)
-            self._catalogue_added = True
+            self.spec.catalogue_added = True
         return super()._openapi_json()
 
     def handle_http_exception(self, error):
