@@ -8,7 +8,7 @@ FAKE_WECHAT_PORT ?= 8001
 # The quick start is a development machine (the defaults are allowed) and reads no .env.
 QUICK_ENV := APP_ENV=development ENV_FILE=-
 
-.PHONY: run test install services bench clean env-example
+.PHONY: run test install services bench fuzz clean env-example
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); ./.ci/ensure-packages venv && $(PYTHON) -m venv $(VENV); }
@@ -46,6 +46,12 @@ test: install services
 	./.ci/ensure-packages test
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest tests -q
+
+# schemathesis over /api and /open/v1, FUZZ_EXAMPLES cases per operation (FUZZ_DEMO=1: demo data first)
+# (`make test` runs the same with 3 cases).
+FUZZ_EXAMPLES ?= 30
+fuzz: install services
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/docs/test_fuzz.py -q
 
 bench: install services
 	./.ci/ensure-packages bench

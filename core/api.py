@@ -6,7 +6,12 @@ from decimal import Decimal
 from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields
 
+from core.error_catalogue import markdown_table
 from core.errors import handle_http_exception
+
+
+DOCS_LINKS = ("两份接口文档：[/api/docs](/api/docs)（小程序与管理端，`/api/v1`）· "
+              "[/open/v1/docs](/open/v1/docs)（开放接口，签名请求）。")
 
 
 class ErrorSchema(Schema):
@@ -35,6 +40,18 @@ class Api(SmorestApi):
     def _init_spec(self, **kwargs):
         super()._init_spec(**kwargs)
         self.ma_plugin.converter.add_attribute_function(decimal_bounds_as_numbers)
+
+    def _openapi_json(self):
+        """The document, its description ending with the error-code catalogue (read from the source
+        on first request, not at start-up)."""
+        if not getattr(self.spec, "catalogue_added", False):  # per document: init_app builds a new one
+            info = self.spec.options.setdefault("info", {})
+            info["description"] = "\n\n".join(part for part in (
+                info.get("description"), DOCS_LINKS,
+                "## 错误码\n\n错误响应统一为 `{code, message, details}`；全部错误码（JSON）见 [/api/errors](/api/errors)：",
+                markdown_table()) if part)
+            self.spec.catalogue_added = True
+        return super()._openapi_json()
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)

@@ -333,12 +333,18 @@ class Config:
         self.OPENAPI_VERSION = "3.0.3"
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
+        # Swagger UI at /api/docs and /open/v1/docs; its scripts come from the pinned swagger-ui-bundle
+        # package, served by the app itself (web.docs), never from a CDN.
+        self.OPENAPI_SWAGGER_UI_PATH = "docs"
+        self.OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
         # The machine API's own document (integration_api, flask-smorest config_prefix "OPEN").
         self.OPEN_API_TITLE = "陕西省特种设备智慧监管平台 开放接口"
         self.OPEN_API_VERSION = "v1"
         self.OPEN_OPENAPI_VERSION = "3.0.3"
         self.OPEN_OPENAPI_URL_PREFIX = "/open/v1"
         self.OPEN_OPENAPI_JSON_PATH = "openapi.json"
+        self.OPEN_OPENAPI_SWAGGER_UI_PATH = "docs"
+        self.OPEN_OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
         self.JSON_AS_ASCII = False
         self.TESTING = False
 

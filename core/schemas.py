@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -39,6 +40,28 @@ validate.Range.message_lt = "小于"
 validate.URL.default_message = "不是有效的网址。"
 validate.Email.default_message = "不是有效的电子邮箱地址。"
 validate.OneOf.default_message = "取值应为以下之一：{choices}。"
+
+
+def _label(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (tuple, list)) and value and isinstance(value[0], str):
+        return value[0]
+    if isinstance(value, Mapping):
+        return next((value[key] for key in ("label", "name") if isinstance(value.get(key), str)), None)
+    return None
+
+
+def one_of(choices: Iterable[str] | Mapping[str, object]) -> validate.OneOf:
+    """An enum validator whose error lists each key with its Chinese label, from the same
+    {key: label} dict the models declare (CODE_STATUSES = {"active": "有效", ...}):
+    「取值应为以下之一：active（有效）、voided（已作废）。」. A plain list of keys is listed as is."""
+    keys = list(choices)
+    labels = [f"{key}（{label}）" if (label := _label(choices[key])) and label != key else key
+              for key in keys] if isinstance(choices, Mapping) else [str(key) for key in keys]
+    validator = validate.OneOf(keys, labels=labels, error="取值应为以下之一：{labels}。")
+    validator.labels_text = "、".join(labels)
+    return validator
 validate.Regexp.default_message = "格式不正确。"
 
 

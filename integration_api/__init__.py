@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from core.api import Api
-from core.schemas import InputSchema, OutputSchema
+from core.apidocs import finish_spec
+from core.schemas import InputSchema, OutputSchema, one_of
 from core.timeutil import utcnow
 from integration_api.client import body_hash, HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP
 from integration_api.signing import require_scope, verify_request
@@ -58,7 +59,7 @@ blp = Blueprint("open", __name__, url_prefix="/open/v1", description="开放接�
 
 
 class PingQuery(InputSchema):
-    scope = fields.String(validate=validate.OneOf(sorted(SCOPES)),
+    scope = fields.String(validate=one_of(SCOPES),
                           metadata={"description": "同时检查客户端是否拥有该权限（缺少时 403 scope_missing）"})
 
 
@@ -123,6 +124,7 @@ def init_app(app: Flask) -> None:
     from integration_api import open_data  # noqa: F401  (its routes join blp before it is registered)
 
     open_api.register_blueprint(blp)
+    finish_spec(open_api.spec, security=[{name: [] for name in _SECURITY_SCHEMES}])
     from integration_api.commands import clients_cli
 
     app.cli.add_command(clients_cli)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask
 
 from core.api import api
-from miniapp_api import audit, auth, clients, findings, health, inspection, me, notify, onecode, uploads
+from core.apidocs import finish_spec
+from miniapp_api import audit, auth, clients, errors, findings, health, inspection, me, notify, onecode, uploads
 from miniapp_api.checks import appointments as checks_appointments, compliance as checks_compliance
 from miniapp_api.checks import daily as checks_daily, production as checks_production
 from miniapp_api.checks import reports as checks_reports
@@ -21,7 +22,19 @@ BLUEPRINTS = tuple(module.blp for module in (
     equipment_applications, equipment_claims, equipment_imports, notify)) + (notify.ops_blp,) + tuple(
     module.blp for module in (
         checks_appointments, checks_daily, findings, checks_reports, checks_production, checks_compliance,
-        risk_points, risk_reports, risk_handling, risk_insights, inspection, clients))
+        risk_points, risk_reports, risk_handling, risk_insights, inspection, clients, errors))
+
+# Operations anyone may call (everything else needs `Authorization: Bearer <token>`); the scan
+# answers the public card without a token and more with one.
+_NONE: list[dict[str, list]] = []
+PUBLIC_OPERATIONS: dict[tuple[str, str], list[dict[str, list]]] = {
+    **{("post", path): _NONE for path in ("/api/v1/auth/wx-login", "/api/v1/auth/wx-bind/invitation",
+                                           "/api/v1/auth/wx-bind/phone", "/api/v1/auth/login",
+                                           "/api/v1/units/registrations")},
+    **{("get", path): _NONE for path in ("/api/v1/regions", "/api/v1/regions/{code}", "/api/v1/offices",
+                                          "/api/v1/regions/{code}/office", "/api/v1/catalogue", "/api/errors")},
+    ("get", "/api/v1/scan/{code}"): [{}, {"bearer": []}],
+}
 
 
 def init_app(app: Flask) -> None:
@@ -30,3 +43,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    finish_spec(api.spec, security=[{"bearer": []}], public=PUBLIC_OPERATIONS)

@@ -8,6 +8,7 @@ from flask import Response, current_app, jsonify, send_file
 from flask_smorest import Blueprint
 from wechatpy.exceptions import WeChatClientException
 
+from core.apidocs import binary_response
 from core.auth import current_identity, require_login, sends_credentials
 from core.errors import NotFound, ServiceUnavailable
 from core.extensions import db
@@ -87,6 +88,7 @@ def _code_in_scope(code: str, identity) -> Code:
 
 
 @blp.get("/equipment/<int:equipment_id>/label.png")
+@blp.doc(responses={"200": binary_response("image/png")})
 def label(equipment_id):
     """The device's label as PNG (its active code must exist)."""
     identity = require_login()
@@ -100,6 +102,7 @@ def label(equipment_id):
 
 
 @blp.get("/equipment/<int:equipment_id>/wxacode.png")
+@blp.doc(responses={"200": binary_response("image/png")})
 def wxacode(equipment_id):
     """The mini-program code (wechatpy's unlimited wxacode, the code as scene) as an alternative label."""
     identity = require_login()
@@ -130,6 +133,7 @@ def get_job(job_id):
 
 
 @blp.get("/onecode/jobs/<int:job_id>/file")
+@blp.doc(responses={"200": binary_response("application/pdf")})
 def job_file(job_id):
     """The label sheet PDF, once the job is done."""
     job = get_in_scope(CodeJob, job_id, require_login(), "未找到该任务。")

@@ -5,6 +5,7 @@ from flask import request, send_file
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from core.apidocs import binary_response
 from core.auth import require_login
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
@@ -37,6 +38,7 @@ def upload():
 
 
 @blp.get("/<string:file_id>")
+@blp.doc(responses={"200": binary_response("*/*", description="上传的文件（原样返回）")})
 def download(file_id):
     """The uploader's unit may download its files."""
     identity = require_login()

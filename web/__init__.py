@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
 
 from core.errors import AppError
+from web import docs
 from services.equipment import onecode as _equipment_onecode  # noqa: F401  (registers the device target)
 from services.onecode import resolve
 
@@ -16,6 +17,7 @@ CARD_TEMPLATES = {"equipment": "public/card.html"}
 def init_app(app: Flask) -> None:
     """Register the server-rendered pages."""
     app.register_blueprint(blp)
+    app.register_blueprint(docs.blp)
 
 
 @blp.get("/c/<string:code>")

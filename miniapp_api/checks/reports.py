@@ -6,6 +6,7 @@ import io
 from flask import current_app, send_file
 from flask_smorest import Blueprint
 
+from core.apidocs import binary_response
 from core.auth import Identity, require_active_unit, require_login
 from core.extensions import db
 from core.idempotency import idempotent
@@ -117,6 +118,7 @@ def _send(record: records.Record, fmt: str):
 
 
 @blp.get("/records/device/<int:equipment_id>.<any(pdf, xlsx):fmt>")
+@blp.doc(responses={"200": binary_response(*MIMETYPES.values())})
 @blp.arguments(DeviceMonthQuery, location="query")
 def device_record(args, equipment_id, fmt):
     """One device's month of daily checks (《每日XX安全检查记录》), missed days marked, and its findings."""
@@ -126,6 +128,7 @@ def device_record(args, equipment_id, fmt):
 
 
 @blp.get("/records/unit/<int:unit_id>/week.<any(pdf, xlsx):fmt>")
+@blp.doc(responses={"200": binary_response(*MIMETYPES.values())})
 @blp.arguments(WeekQuery, location="query")
 def unit_week_record(args, unit_id, fmt):
     """A unit's weekly report with its figures."""
@@ -135,6 +138,7 @@ def unit_week_record(args, unit_id, fmt):
 
 
 @blp.get("/records/unit/<int:unit_id>/month.<any(pdf, xlsx):fmt>")
+@blp.doc(responses={"200": binary_response(*MIMETYPES.values())})
 @blp.arguments(MonthQuery, location="query")
 def unit_month_record(args, unit_id, fmt):
     """A unit's monthly minutes with the month's figures."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import send_file
 from flask_smorest import Blueprint
 
+from core.apidocs import binary_response
 from core.auth import require_login
 from core.idempotency import idempotent
 from core.pagination import paginate
@@ -56,6 +57,7 @@ def list_applications(args):
 
 @blp.get("/equipment-applications/export.xlsx")
 @blp.arguments(ApplicationQuery, location="query")
+@blp.doc(responses={"200": binary_response("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
 def export(args):
     """The same list, filtered the same way, as an .xlsx file."""
     identity = require_login()

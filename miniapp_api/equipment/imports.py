@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request, send_file
 from flask_smorest import Blueprint
 
+from core.apidocs import binary_response
 from core.auth import require_login
 from core.errors import InvalidInput
 from core.idempotency import idempotent
@@ -20,6 +21,7 @@ NOT_FOUND = "未找到该导入记录。"
 
 
 @blp.get("/import-template.xlsx")
+@blp.doc(responses={"200": binary_response("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
 def template():
     """The .xlsx template: marked headers, drop-downs, instructions."""
     require_login()

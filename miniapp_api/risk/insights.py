@@ -6,6 +6,7 @@ import io
 from flask import send_file
 from flask_smorest import Blueprint
 
+from core.apidocs import binary_response
 from core.auth import require_login
 from core.idempotency import idempotent
 from core.pagination import Page, paginate
@@ -66,6 +67,7 @@ def get_periodic(report_id):
 
 
 @blp.get("/periodic-reports/<int:report_id>/<any(pdf, xlsx):fmt>")
+@blp.doc(responses={"200": binary_response(*MIMETYPES.values())})
 def periodic_file(report_id, fmt):
     """The report's PDF or its statistics as .xlsx."""
     row = periodic.get_report(require_login(), report_id)
@@ -156,6 +158,7 @@ def get_recognition(args):
 
 @blp.get("/recognition/export.xlsx")
 @blp.arguments(RiskExportQuery, location="query")
+@blp.doc(responses={"200": binary_response(MIMETYPES["xlsx"])})
 def export_recognition(args):
     """The period's commendation list (表彰名单) as .xlsx (the province and the centre; audited)."""
     data, filename = recognition.commendation_xlsx(require_login(), args["period"].strip())

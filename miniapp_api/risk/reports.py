@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, send_file
 from flask_smorest import Blueprint
 
+from core.apidocs import binary_response
 from core.auth import require_login
 from core.idempotency import idempotent
 from core.pagination import paginate
@@ -65,6 +66,7 @@ def get_report(args, report_id):
 
 @blp.get("/reports/<int:report_id>/files/<string:file_id>")
 @blp.arguments(FileQuery, location="query")
+@blp.doc(responses={"200": binary_response("*/*", description="报送时上传的文件（原样返回）")})
 def download_file(args, report_id, file_id):
     """A photo (or its thumbnail, `?thumbnail=true`) or a document of a report the caller may see."""
     identity = require_login()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from core.timeutil import business_today
 from miniapp_api.schemas.check_reports import Month
 from miniapp_api.schemas.checks import ChecklistSchema, DailyCheckSchema
@@ -14,11 +14,11 @@ from services.checks import checklists
 
 class ProductionAnswerInput(InputSchema):
     item_key = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    result = fields.String(required=True, validate=validate.OneOf(list(ITEM_RESULTS)))
+    result = fields.String(required=True, validate=one_of(ITEM_RESULTS))
     note = fields.String(validate=validate.Length(max=500), allow_none=True)
     photo_ids = file_ids()
-    severity = fields.String(validate=validate.OneOf(["general", "serious"]), allow_none=True)
-    immediate_action = fields.String(validate=validate.OneOf(["fixed"]), allow_none=True,
+    severity = fields.String(validate=one_of(["general", "serious"]), allow_none=True)
+    immediate_action = fields.String(validate=one_of(["fixed"]), allow_none=True,
                                      metadata={"description": "一般问题已当场处理时填 fixed"})
     deadline = fields.Date(allow_none=True)
 

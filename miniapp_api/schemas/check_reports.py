@@ -7,7 +7,7 @@ from datetime import date
 from marshmallow import fields, validate
 
 from core.pagination import PageQuery
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 
 _kind = validate.Regexp(r"^[0-9A-Za-z]{4}$", error="设备种类代码为 4 位，如 3000。")
 _long_text = validate.Length(max=20000)
@@ -56,7 +56,7 @@ class ComplianceQuery(InputSchema, PageQuery):
     region_code = fields.String(validate=validate.Length(equal=6), metadata={"description": "默认本辖区"})
     date_from = fields.Date(metadata={"description": "默认结束日期前 30 天"})
     date_to = fields.Date(metadata={"description": "默认昨天"})
-    group_by = fields.String(load_default="unit", validate=validate.OneOf(["unit", "region"]))
+    group_by = fields.String(load_default="unit", validate=one_of(["unit", "region"]))
     threshold = fields.Float(load_default=None, validate=validate.Range(min=0, max=1),
                              metadata={"description": "落后线（完成率），默认 0.8"})
     behind_only = fields.Boolean(load_default=False, metadata={"description": "只列落后单位"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from core.timeutil import business_today
 from miniapp_api.schemas.findings import DeviceSchema, FindingBriefSchema, file_ids
 from models.checks import APPOINTMENT_ROLES, ITEM_RESULTS
@@ -19,7 +19,7 @@ _text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
 
 class AppointmentInput(InputSchema):
     person_id = fields.Integer(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(list(APPOINTMENT_ROLES)))
+    role = fields.String(required=True, validate=one_of(APPOINTMENT_ROLES))
     kind_code = fields.String(validate=_kind_code, allow_none=True)
     start_date = fields.Date(allow_none=True)
 
@@ -30,7 +30,7 @@ class AppointmentEndInput(InputSchema):
 
 class AppointmentQuery(InputSchema):
     include_ended = fields.Boolean(load_default=False)
-    role = fields.String(validate=validate.OneOf(list(APPOINTMENT_ROLES)))
+    role = fields.String(validate=one_of(APPOINTMENT_ROLES))
     kind_code = fields.String(validate=_kind_code)
 
 
@@ -122,11 +122,11 @@ class ScanSchema(OutputSchema):
 
 class AnswerInput(InputSchema):
     item_key = fields.String(required=True, validate=_text(32))
-    result = fields.String(required=True, validate=validate.OneOf(list(ITEM_RESULTS)))
+    result = fields.String(required=True, validate=one_of(ITEM_RESULTS))
     note = fields.String(validate=validate.Length(max=500), allow_none=True)
     photo_ids = file_ids()
-    severity = fields.String(validate=validate.OneOf(["general", "serious"]), allow_none=True)
-    immediate_action = fields.String(validate=validate.OneOf(["fixed", "maintenance_notified"]), allow_none=True)
+    severity = fields.String(validate=one_of(["general", "serious"]), allow_none=True)
+    immediate_action = fields.String(validate=one_of(["fixed", "maintenance_notified"]), allow_none=True)
     deadline = fields.Date(allow_none=True)
 
     @validates_schema
@@ -189,8 +189,8 @@ class BatchResultSchema(OutputSchema):
 
 class DayQuery(InputSchema):
     date = fields.Date()
-    scope = fields.String(load_default="mine", validate=validate.OneOf(["mine", "unit"]))
-    state = fields.String(validate=validate.OneOf(["done", "missing"]))
+    scope = fields.String(load_default="mine", validate=one_of(["mine", "unit"]))
+    state = fields.String(validate=one_of(["done", "missing"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     page_size = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1000))
 

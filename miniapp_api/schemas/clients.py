@@ -4,14 +4,14 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema, id_field
+from core.schemas import InputSchema, OutputSchema, id_field, one_of
 from models.clients import CLIENT_STATUSES, KEY_STATUSES, SCOPES
 
 
 class ClientCreateInput(InputSchema):
     unit_id = id_field(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    scopes = fields.List(fields.String(validate=validate.OneOf(list(SCOPES))), required=True,
+    scopes = fields.List(fields.String(validate=one_of(SCOPES)), required=True,
                          validate=validate.Length(min=1, max=len(SCOPES)))
     rate_limit_per_minute = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
     note = fields.String(allow_none=True, validate=validate.Length(max=500))
@@ -19,7 +19,7 @@ class ClientCreateInput(InputSchema):
 
 class ClientQuery(PageQuery):
     unit_id = id_field()
-    status = fields.String(validate=validate.OneOf(list(CLIENT_STATUSES)))
+    status = fields.String(validate=one_of(CLIENT_STATUSES))
 
 
 class ClientKeySchema(OutputSchema):

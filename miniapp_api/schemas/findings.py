@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from models.equipment import USE_STATUSES
 from models.findings import FINDING_STATUSES, SEVERITIES
 from services import findings
@@ -66,8 +66,8 @@ class FindingSchema(FindingBriefSchema):
 
 
 class FindingQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(list(FINDING_STATUSES)))
-    severity = fields.String(validate=validate.OneOf(list(SEVERITIES)))
+    status = fields.String(validate=one_of(FINDING_STATUSES))
+    severity = fields.String(validate=one_of(SEVERITIES))
     equipment_id = fields.Integer()
     unit_id = fields.Integer()
     overdue = fields.Boolean()

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from core.idcodes import mask_phone
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema, StepSchema, id_field
+from core.schemas import InputSchema, OutputSchema, StepSchema, id_field, one_of
 from miniapp_api.schemas.equipment.records import EquipmentSummarySchema
 from models.inspection import INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES
 from services.inspection import applications
@@ -25,7 +25,7 @@ _text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
 class InspectionApplicationInput(InputSchema):
     equipment_id = id_field(required=True)
     agency_unit_id = id_field(required=True)
-    inspection_type = fields.String(required=True, validate=validate.OneOf(list(INSPECTION_TYPES)))
+    inspection_type = fields.String(required=True, validate=one_of(INSPECTION_TYPES))
     requested_date = fields.Date(required=True)
     contact_name = fields.String(required=True, validate=_text(64))
     contact_phone = fields.String(required=True, validate=_text(32))
@@ -46,10 +46,10 @@ class WithdrawInput(InputSchema):
 
 
 class InspectionApplicationQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(list(INSPECTION_APPLICATION_STATUSES)))
+    status = fields.String(validate=one_of(INSPECTION_APPLICATION_STATUSES))
     equipment_id = id_field()
     agency_unit_id = id_field()
-    inspection_type = fields.String(validate=validate.OneOf(list(INSPECTION_TYPES)))
+    inspection_type = fields.String(validate=one_of(INSPECTION_TYPES))
 
 
 class AgencyQuery(PageQuery):

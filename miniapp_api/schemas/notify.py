@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from models.notify import CHANNELS, STATUSES, SUGGESTION_STATUSES, TICKET_STATUSES
 
 _text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
@@ -50,7 +50,7 @@ class SubscriptionListSchema(OutputSchema):
 # -- tickets and suggestions (ops staff) -------------------------------------------------------
 
 class TicketQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(list(TICKET_STATUSES)))
+    status = fields.String(validate=one_of(TICKET_STATUSES))
 
 
 class TicketReplySchema(OutputSchema):
@@ -78,7 +78,7 @@ class TicketReplyInput(InputSchema):
 
 
 class SuggestionQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(list(SUGGESTION_STATUSES)))
+    status = fields.String(validate=one_of(SUGGESTION_STATUSES))
 
 
 class SuggestionSchema(OutputSchema):
@@ -95,15 +95,15 @@ class SuggestionSchema(OutputSchema):
 
 
 class SuggestionUpdateInput(InputSchema):
-    status = fields.String(required=True, validate=validate.OneOf(list(SUGGESTION_STATUSES)))
+    status = fields.String(required=True, validate=one_of(SUGGESTION_STATUSES))
     note = fields.String(validate=validate.Length(max=1000), allow_none=True)
 
 
 # -- messages and figures (ops staff) ----------------------------------------------------------
 
 class MessageQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(list(STATUSES)))
-    channel = fields.String(validate=validate.OneOf(list(CHANNELS)))
+    status = fields.String(validate=one_of(STATUSES))
+    channel = fields.String(validate=one_of(CHANNELS))
 
 
 class OutboxMessageSchema(OutputSchema):

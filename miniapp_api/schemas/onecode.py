@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from miniapp_api.schemas.checks import ChecklistSchema
 from miniapp_api.schemas.equipment.records import EquipmentSchema, EquipmentSummarySchema
 from miniapp_api.schemas.inspection import AgencyPendingApplicationSchema
@@ -115,7 +115,7 @@ class VoidInput(InputSchema):
 
 
 class JobInput(InputSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(["assign", "label_sheet"]))
+    kind = fields.String(required=True, validate=one_of(["assign", "label_sheet"]))
     unit_id = fields.Integer()
     region_code = fields.String(validate=validate.Length(equal=6))
 

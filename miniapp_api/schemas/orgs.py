@@ -5,11 +5,11 @@ from marshmallow import fields, validate
 
 from core.idcodes import mask_id_number, mask_phone
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from services.orgs import certificates, units
 from models.orgs import PRODUCTION_SCOPES, ROLES, UNIT_KINDS, UNIT_STATUSES
 
-_kind = validate.OneOf(list(UNIT_KINDS))
+_kind = one_of(UNIT_KINDS)
 _text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
 
 
@@ -59,7 +59,7 @@ class UnitFieldsInput(InputSchema):
                                 allow_none=True)
     licence_no = fields.String(validate=_text(64), allow_none=True)
     licence_expiry = fields.Date(allow_none=True)
-    production_scopes = fields.List(fields.String(validate=validate.OneOf(list(PRODUCTION_SCOPES))))
+    production_scopes = fields.List(fields.String(validate=one_of(PRODUCTION_SCOPES)))
 
 
 class UnitUpdateInput(UnitFieldsInput):
@@ -88,7 +88,7 @@ class RegistrationInput(UnitFieldsInput):
 
 
 class ReviewInput(InputSchema):
-    action = fields.String(required=True, validate=validate.OneOf(["approve", "return", "disable", "enable"]))
+    action = fields.String(required=True, validate=one_of(["approve", "return", "disable", "enable"]))
     note = fields.String(validate=validate.Length(max=1000), allow_none=True)
 
 
@@ -148,9 +148,9 @@ class UnitDetailSchema(UnitSchema):
 
 class UnitQuery(PageQuery):
     kind = fields.String(validate=_kind)
-    status = fields.String(validate=validate.OneOf(list(UNIT_STATUSES)))
+    status = fields.String(validate=one_of(UNIT_STATUSES))
     region_code = fields.String(validate=validate.Length(equal=6))
-    control_level = fields.String(validate=validate.OneOf(["一级", "二级"]))
+    control_level = fields.String(validate=one_of(["一级", "二级"]))
     q = fields.String(validate=validate.Length(min=1, max=64))
 
 
@@ -160,7 +160,7 @@ UnitPageSchema = page_schema(UnitSummarySchema)
 # -- people ---------------------------------------------------------------------
 
 class RoleInput(InputSchema):
-    role = fields.String(required=True, validate=validate.OneOf(list(ROLES)))
+    role = fields.String(required=True, validate=one_of(ROLES))
     certificate_type = fields.String(validate=_text(64), allow_none=True)
     certificate_no = fields.String(validate=_text(64), allow_none=True)
     certificate_expiry = fields.Date(allow_none=True)
@@ -213,9 +213,9 @@ class PersonFullSchema(PersonSchema):
 
 
 class PersonQuery(PageQuery):
-    role = fields.String(validate=validate.OneOf(list(ROLES)))
+    role = fields.String(validate=one_of(ROLES))
     q = fields.String(validate=validate.Length(min=1, max=64))
-    status = fields.String(validate=validate.OneOf(["active", "left"]), load_default="active")
+    status = fields.String(validate=one_of(["active", "left"]), load_default="active")
 
 
 PersonPageSchema = page_schema(PersonSchema)

@@ -39,7 +39,7 @@ _subtree_cache: dict[str, frozenset[str]] = {}
 
 
 class AccountLocked(AppError):
-    status, code = 429, "account_locked"
+    status, code, message = 429, "account_locked", "登录失败次数过多，请稍后再试。"
 
 
 class LoginFailed(Unauthorized):

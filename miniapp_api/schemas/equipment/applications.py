@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate
 from core.errors import InvalidInput
 from core.extensions import db
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema, StepSchema
+from core.schemas import InputSchema, OutputSchema, StepSchema, one_of
 from core.timeutil import business_today
 from miniapp_api.schemas.equipment.records import EquipmentSummarySchema
 from models.equipment import APPLICATION_KINDS, APPLICATION_STATUSES, CHANGE_TYPES
@@ -21,7 +21,7 @@ _file_id = lambda: fields.String(validate=_text(32))  # noqa: E731
 # -- the form of each kind (a missing field is a 422 naming form.<field>) -----------------
 
 class ConstructionNoticeForm(InputSchema):
-    work_type = fields.String(required=True, validate=validate.OneOf(list(application_rules.WORK_SCOPES)))
+    work_type = fields.String(required=True, validate=one_of(application_rules.WORK_SCOPES))
     planned_start_date = fields.Date(required=True)
     contact_name = fields.String(required=True, validate=_text(64))
     contact_phone = fields.String(required=True, validate=_text(32))
@@ -64,7 +64,7 @@ class RenameForm(InputSchema):
 
 
 class ContinuedUseForm(InputSchema):
-    evidence_type = fields.String(required=True, validate=validate.OneOf(["inspection", "safety_assessment"]))
+    evidence_type = fields.String(required=True, validate=one_of(["inspection", "safety_assessment"]))
     report_no = fields.String(required=True, validate=_text(64))
     report_file_id = fields.String(required=True, validate=_text(32))
 
@@ -93,7 +93,7 @@ class MaintenanceFilingForm(InputSchema):
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
     interval_days = fields.Integer(validate=validate.Range(min=1, max=366), allow_none=True)
-    mode = fields.String(validate=validate.OneOf(list(contracts.MODES)), load_default="fixed")
+    mode = fields.String(validate=one_of(contracts.MODES), load_default="fixed")
 
 
 FORM_SCHEMAS: dict[str, type[InputSchema]] = {
@@ -119,8 +119,8 @@ def load_form(kind: str, change_type: str | None, data: dict) -> dict:
 # -- requests ------------------------------------------------------------------------------
 
 class ApplicationInput(InputSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(list(APPLICATION_KINDS)))
-    change_type = fields.String(validate=validate.OneOf(list(CHANGE_TYPES)), allow_none=True)
+    kind = fields.String(required=True, validate=one_of(APPLICATION_KINDS))
+    change_type = fields.String(validate=one_of(CHANGE_TYPES), allow_none=True)
     form = fields.Dict(keys=fields.String(), load_default=dict)
     documents = fields.List(_file_id(), load_default=list, validate=validate.Length(max=50))
     note = fields.String(validate=_text(1000), allow_none=True)
@@ -135,8 +135,8 @@ class ApplicationUpdateInput(InputSchema):
 
 class OfflineRecordInput(InputSchema):
     """A step done offline, recorded by the registration office (services.equipment.offline)."""
-    kind = fields.String(required=True, validate=validate.OneOf(list(APPLICATION_KINDS)))
-    change_type = fields.String(validate=validate.OneOf(list(CHANGE_TYPES)), allow_none=True)
+    kind = fields.String(required=True, validate=one_of(APPLICATION_KINDS))
+    change_type = fields.String(validate=one_of(CHANGE_TYPES), allow_none=True)
     form = fields.Dict(keys=fields.String(), load_default=dict)
     done_on = fields.Date(required=True)
     certificate_no = fields.String(validate=validate.Length(max=32), allow_none=True)
@@ -148,9 +148,9 @@ class ActionInput(InputSchema):
 
 
 class ApplicationQuery(PageQuery):
-    kind = fields.String(validate=validate.OneOf(list(APPLICATION_KINDS)))
-    change_type = fields.String(validate=validate.OneOf(list(CHANGE_TYPES)))
-    status = fields.String(validate=validate.OneOf(list(APPLICATION_STATUSES)))
+    kind = fields.String(validate=one_of(APPLICATION_KINDS))
+    change_type = fields.String(validate=one_of(CHANGE_TYPES))
+    status = fields.String(validate=one_of(APPLICATION_STATUSES))
     region_code = fields.String(validate=_region)
     office_region_code = fields.String(validate=_region)
     equipment_id = fields.Integer()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from models.equipment import CLAIM_STATUSES
 
 _text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
@@ -26,7 +26,7 @@ class ClaimDecisionInput(InputSchema):
 
 
 class ClaimQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(list(CLAIM_STATUSES)))
+    status = fields.String(validate=one_of(CLAIM_STATUSES))
 
 
 class ClaimedEquipmentSchema(OutputSchema):

@@ -1,10 +1,10 @@
 """Schemas for the Excel import of historical equipment."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from models.equipment import IMPORT_STATUSES
 from services.equipment import import_check, imports
 
@@ -18,7 +18,7 @@ class ImportUploadForm(InputSchema):
 
 
 class ImportQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(list(IMPORT_STATUSES)))
+    status = fields.String(validate=one_of(IMPORT_STATUSES))
 
 
 class ImportIssueSchema(OutputSchema):

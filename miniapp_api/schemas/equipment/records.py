@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from models.equipment import DUE_TYPES, REGISTRATION_STATUSES, USE_STATUSES
 from services.equipment import records
 
@@ -41,7 +41,7 @@ class EquipmentInput(InputSchema):
     latitude = fields.Decimal(places=6, validate=validate.Range(min=-90, max=90), allow_none=True, as_string=True)
     longitude = fields.Decimal(places=6, validate=validate.Range(min=-180, max=180), allow_none=True,
                                as_string=True)
-    jurisdiction = fields.String(validate=validate.OneOf(["market", "housing"]), load_default="market")
+    jurisdiction = fields.String(validate=one_of(["market", "housing"]), load_default="market")
     safety_officer_person_id = fields.Integer(allow_none=True)
     property_unit_id = fields.Integer(allow_none=True)
     installer_unit_id = fields.Integer(allow_none=True)
@@ -50,7 +50,7 @@ class EquipmentInput(InputSchema):
     last_inspection_date = fields.Date(allow_none=True)
     last_inspection_conclusion = fields.String(validate=_text(32), allow_none=True)
     next_due_date = fields.Date(allow_none=True)
-    next_due_type = fields.String(validate=validate.OneOf(DUE_TYPES), allow_none=True)
+    next_due_type = fields.String(validate=one_of(DUE_TYPES), allow_none=True)
 
 
 class EquipmentUpdateInput(EquipmentInput):
@@ -58,7 +58,7 @@ class EquipmentUpdateInput(EquipmentInput):
     address = fields.String(validate=_text(256))
     region_code = fields.String(validate=validate.Length(equal=6))
     public_place = fields.Boolean()
-    jurisdiction = fields.String(validate=validate.OneOf(["market", "housing"]))
+    jurisdiction = fields.String(validate=one_of(["market", "housing"]))
 
 
 class EquipmentSummarySchema(OutputSchema):
@@ -110,8 +110,8 @@ class EquipmentSchema(EquipmentSummarySchema):
 
 class EquipmentQuery(PageQuery):
     category = fields.String(validate=_code4)
-    use_status = fields.String(validate=validate.OneOf(list(USE_STATUSES)))
-    registration_status = fields.String(validate=validate.OneOf(list(REGISTRATION_STATUSES)))
+    use_status = fields.String(validate=one_of(USE_STATUSES))
+    registration_status = fields.String(validate=one_of(REGISTRATION_STATUSES))
     region_code = fields.String(validate=validate.Length(equal=6))
     use_unit_id = fields.Integer()
     maintenance_unit_id = fields.Integer()

@@ -5,14 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema, StorableValues, id_field
+from core.schemas import InputSchema, OutputSchema, StorableValues, id_field, one_of
 from core.extensions import db
 from models.orgs import Person
 from models.risk import AREAS, HAZARD_LEVELS, LEVELS, REPORT_KINDS, REPORT_STATUSES
 from services.risk import deadlines, path
 
 _text = lambda n: validate.Length(min=1, max=n)  # noqa: E731
-_risk_level = lambda: fields.String(required=True, validate=validate.OneOf(list(HAZARD_LEVELS)))  # noqa: E731
+_risk_level = lambda: fields.String(required=True, validate=one_of(HAZARD_LEVELS))  # noqa: E731
 
 
 # -- the input of each action --------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from services.risk import periodic, statistics
 from services.risk.cases import CASE_STATUSES
 from services.risk.recognition import BY
@@ -22,7 +22,7 @@ _period = validate.Regexp(r"^\s*\d{4}(-(Q[1-4]|0[1-9]|1[0-2]))?\s*$", flags=0,
 class RiskStatisticsQuery(InputSchema):
     date_from = fields.Date(metadata={"description": "报送日期起（含），默认当年 1 月 1 日"})
     date_to = fields.Date(metadata={"description": "报送日期止（含），默认今天"})
-    group_by = fields.String(load_default="level", validate=validate.OneOf(list(statistics.GROUP_BYS)),
+    group_by = fields.String(load_default="level", validate=one_of(statistics.GROUP_BYS),
                              metadata={"description": "level 隐患等级 / handling_level 处置层级 / region / area / "
                                                       "kind / category / status / month"})
     region_code = fields.String(validate=validate.Length(equal=6),
@@ -84,11 +84,11 @@ class RiskStatisticsSchema(OutputSchema):
 # -- periodic reports ------------------------------------------------------------------------------------
 
 class PeriodicQuery(InputSchema, PageQuery):
-    period_type = fields.String(validate=validate.OneOf(list(periodic.PERIOD_TYPES)))
+    period_type = fields.String(validate=one_of(periodic.PERIOD_TYPES))
 
 
 class PeriodicInput(InputSchema):
-    period_type = fields.String(required=True, validate=validate.OneOf(list(periodic.PERIOD_TYPES)))
+    period_type = fields.String(required=True, validate=one_of(periodic.PERIOD_TYPES))
     period = fields.String(required=True, validate=_period,
                            metadata={"description": "月度 2026-11，季度 2026-Q4"})
 
@@ -134,7 +134,7 @@ class CaseUpdateInput(InputSchema):
 
 
 class CaseQuery(InputSchema, PageQuery):
-    status = fields.String(validate=validate.OneOf(list(CASE_STATUSES)))
+    status = fields.String(validate=one_of(CASE_STATUSES))
     q = fields.String(validate=validate.Length(max=50), metadata={"description": "标题、内容关键词"})
 
 
@@ -200,7 +200,7 @@ class RiskRatingSchema(OutputSchema):
 
 class RecognitionQuery(InputSchema):
     period = fields.String(required=True, validate=_period, metadata={"description": "2026、2026-Q4 或 2026-11"})
-    by = fields.String(load_default="reporter", validate=validate.OneOf(list(BY)))
+    by = fields.String(load_default="reporter", validate=one_of(BY))
 
 
 class RiskExportQuery(InputSchema):

@@ -5,18 +5,18 @@ from marshmallow import fields, validate
 
 from core.idcodes import mask_phone
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from models.orgs import UNIT_KINDS
 from models.risk import POINT_TYPES
 from services.risk import points
 
-_point_type = validate.OneOf(list(POINT_TYPES))
+_point_type = one_of(POINT_TYPES)
 
 
 class ControlLevelInput(InputSchema):
     """`null` clears the level."""
 
-    control_level = fields.String(required=True, allow_none=True, validate=validate.OneOf(points.CONTROL_LEVELS))
+    control_level = fields.String(required=True, allow_none=True, validate=one_of(points.CONTROL_LEVELS))
 
 
 class ControlLevelSchema(OutputSchema):
@@ -65,7 +65,7 @@ class PointSchema(OutputSchema):
 
 class PointQuery(PageQuery):
     point_type = fields.String(validate=_point_type)
-    status = fields.String(validate=validate.OneOf(["active", "revoked"]))
+    status = fields.String(validate=one_of(["active", "revoked"]))
     region_code = fields.String(validate=validate.Length(equal=6))
     unit_id = fields.Integer()
 
@@ -79,7 +79,7 @@ class ReporterInput(InputSchema):
 
 
 class ReporterQuery(InputSchema):
-    status = fields.String(validate=validate.OneOf(["active", "revoked"]), load_default="active")
+    status = fields.String(validate=one_of(["active", "revoked"]), load_default="active")
 
 
 class MissingSchema(OutputSchema):

@@ -13,7 +13,7 @@ from marshmallow import fields, validate
 from core.extensions import db
 from core.idcodes import mask_phone
 from core.pagination import PageQuery, page_schema
-from core.schemas import InputSchema, OutputSchema
+from core.schemas import InputSchema, OutputSchema, one_of
 from core.storage import StoredFile
 from core.timeutil import business_today
 from models.equipment import CatalogueEntry, Equipment
@@ -27,8 +27,8 @@ _file_ids = lambda: fields.List(fields.String(validate=_text(32)), load_default=
 
 class ReportInput(InputSchema):
     point_id = fields.Integer(allow_none=True, metadata={"description": "报送员属多个监测点时必填"})
-    area = fields.String(required=True, validate=validate.OneOf(list(AREAS)))
-    kind = fields.String(required=True, validate=validate.OneOf(list(REPORT_KINDS)))
+    area = fields.String(required=True, validate=one_of(AREAS))
+    kind = fields.String(required=True, validate=one_of(REPORT_KINDS))
     title = fields.String(required=True, validate=_text(intake.TITLE_MAX))
     body = fields.String(required=True, validate=_text(intake.BODY_MAX))
     equipment_id = fields.Integer(allow_none=True)
@@ -40,7 +40,7 @@ class ReportInput(InputSchema):
     region_code = fields.String(allow_none=True, validate=validate.Length(equal=6))
     photo_ids = _file_ids()
     document_ids = _file_ids()
-    suggested_level = fields.String(allow_none=True, validate=validate.OneOf(
+    suggested_level = fields.String(allow_none=True, validate=one_of(
         list(HAZARD_LEVELS) + list(HAZARD_LEVELS.values())))
     emergency = fields.Boolean(load_default=False, metadata={"description": "报送员认为是应急情况"})
     not_emergency_confirmed = fields.Boolean(load_default=False,
@@ -48,10 +48,10 @@ class ReportInput(InputSchema):
 
 
 class ReportQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(list(REPORT_STATUSES)))
-    level = fields.String(validate=validate.OneOf(list(LEVELS)))
-    area = fields.String(validate=validate.OneOf(list(AREAS)))
-    kind = fields.String(validate=validate.OneOf(list(REPORT_KINDS)))
+    status = fields.String(validate=one_of(REPORT_STATUSES))
+    level = fields.String(validate=one_of(LEVELS))
+    area = fields.String(validate=one_of(AREAS))
+    kind = fields.String(validate=one_of(REPORT_KINDS))
     mine = fields.Boolean(metadata={"description": "只看我报送的"})
     point_id = fields.Integer()
 
