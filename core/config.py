@@ -190,6 +190,9 @@ class Config:
         # (leave logging to the host, e.g. a test runner); LOG_LEVEL is the root logger's level.
         self.LOG_FORMAT = _env("LOG_FORMAT", "json")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        # Anonymous requests under these paths that succeed write no access line (the public scan and
+        # page: the busiest paths, counted per client in Redis and logged by the reverse proxy).
+        self.ACCESS_LOG_QUIET_PREFIXES = tuple(_list_or("ACCESS_LOG_QUIET_PREFIXES", "/api/v1/scan/,/c/"))
 
         # WeChat: every call goes through wechatpy to these base URLs.
         self.WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "http://127.0.0.1:8001/")

@@ -49,6 +49,7 @@ DESCRIPTIONS = {
     "RQ_DEFAULT_TIMEOUT": "a job's timeout when its kind sets none",
     "LOG_FORMAT": "json (one JSON object a line, with request id and caller), text, or none (leave logging to the host)",
     "LOG_LEVEL": "the root logger's level",
+    "ACCESS_LOG_QUIET_PREFIXES": "paths whose successful anonymous requests write no access line (- for none)",
     "JOB_SWEEP_GRACE_SECONDS": "work waiting this long with no live rq job is enqueued again",
     "JOB_STALE_HEARTBEAT_SECONDS": "a started job silent for its timeout plus this is dead; its work is enqueued again",
     "REDIS_RECONNECT_BASE_SECONDS": "flask worker / flask cron: first wait after losing Redis, doubling",

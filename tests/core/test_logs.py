@@ -13,6 +13,7 @@ from core.logs import JsonFormatter
 from integration_api.client import FlaskOpenClient
 from services import clients
 from tests.orgs.test_registration import registration
+from tests.onecode.conftest import site  # noqa: F401  (a fixture)
 
 
 class JsonCapture(logging.Handler):
@@ -129,3 +130,17 @@ def test_an_in_process_job_keeps_the_request_id(app, client, regulator, captured
     assert response.status_code == 201, response.json
     [line] = captured.entries("tests.job")
     assert line["request_id"] == "inline-7"
+
+
+
+def test_public_scan_hits_write_no_access_line_but_refusals_and_logged_in_scans_do(client, site, captured):
+    """The anonymous public scan is the busiest path (ACCESS_LOG_QUIET_PREFIXES): its successes are
+    left to the reverse proxy's log; a refused scan and a logged-in caller's scan are still logged."""
+    code = site["code"]
+    assert client.get(f"/api/v1/scan/{code}").status_code == 200
+    assert client.get(f"/c/{code}").status_code == 200
+    assert client.get("/api/v1/scan/AAAAAAAAAA").status_code == 400
+    assert client.get(f"/api/v1/scan/{code}", headers=site["officer_headers"]).status_code == 200
+    logged = [(e["path"], e["status"], e["caller"]) for e in captured.entries("access")]
+    assert logged == [("/api/v1/scan/AAAAAAAAAA", 400, "public"),
+                      (f"/api/v1/scan/{code}", 200, f"person:{site['officer'].id}")]
