@@ -10,7 +10,7 @@ minutes per unit, equipment kind and month.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +39,8 @@ def find(unit_id: int, kind_code: str, first: date, *, lock: bool = False) -> Mo
     return db.session.scalar(stmt.with_for_update() if lock else stmt)
 
 
-def _period(month: date | None, today: date) -> periods.Period:
+def period_of(month: date | None, today: date) -> periods.Period:
+    """The month containing `month` (default: this month); one not yet started is refused."""
     period = periods.month_period(month or today, today)
     if not period.started:
         raise InvalidInput.field("month", "该月尚未开始。", code="period_not_started")
@@ -76,27 +77,35 @@ def view(identity: Identity, unit: Unit, kind_code: str | None, month: date | No
     computed now and, while no report text is saved, the report is their summary.
     """
     code, name = periods.require_kind(kind_code)
-    period = _period(month, today)
+    period = period_of(month, today)
     minutes = find(unit.id, code, period.start)
-    figures = minutes.figures if minutes is not None and minutes.status == "submitted" \
-        else month_figures(unit.id, code, name, period)
+    return {"unit_id": unit.id, "unit_name": unit.name, "region_code": unit.region_code, "kind_code": code,
+            "kind_name": name, "title": title(name),
+            **shown(minutes, period, lambda: month_figures(unit.id, code, name, period), periods.summary_text,
+                    lambda: may_draft(identity, unit.id, code, today), lambda: may_submit(identity, unit.id, today))}
+
+
+def shown(minutes: MonthlyMinutes | None, period: periods.Period, figures_now: Callable[[], dict[str, Any]],
+          summary: Callable[[dict[str, Any]], str], may_edit: Callable[[], bool],
+          may_send: Callable[[], bool]) -> dict[str, Any]:
+    """What a month's minutes show, for any kind of unit: submitted minutes the figures they were
+    submitted with, others `figures_now()`, and while no report text is saved its `summary`."""
     status = minutes.status if minutes else "new"
+    figures = minutes.figures if status == "submitted" else figures_now()
     principal = db.session.get(Person, minutes.principal_person_id) \
         if minutes and minutes.principal_person_id else None
-    return {"id": minutes.id if minutes else None, "unit_id": unit.id, "unit_name": unit.name,
-            "region_code": unit.region_code, "kind_code": code, "kind_name": name, "title": title(name),
-            "month": period.start, "status": status, "status_label": STATUS_LABELS[status],
-            "meeting_date": minutes.meeting_date if minutes else None,
+    return {"id": minutes.id if minutes else None, "month": period.start, "status": status,
+            "status_label": STATUS_LABELS[status], "meeting_date": minutes.meeting_date if minutes else None,
             "attendees": minutes.attendees if minutes else [],
-            "director_report": (minutes.director_report if minutes else None) or periods.summary_text(figures),
+            "director_report": (minutes.director_report if minutes else None) or summary(figures),
             "decisions": minutes.decisions if minutes else None,
             "next_month_tasks": minutes.next_month_tasks if minutes else None, "figures": figures,
             "principal_person_id": principal.id if principal else None,
             "principal_name": principal.name if principal else None,
             "submitted_at": minutes.submitted_at if minutes else None,
             "updated_at": minutes.updated_at if minutes else None,
-            "can_edit": status != "submitted" and may_draft(identity, unit.id, code, today),
-            "can_submit": status != "submitted" and may_submit(identity, unit.id, today)}
+            "can_edit": status != "submitted" and may_edit(),
+            "can_submit": status != "submitted" and may_send()}
 
 
 def check_complete(minutes: MonthlyMinutes) -> None:
@@ -131,11 +140,24 @@ def apply(minutes: MonthlyMinutes, data: dict[str, Any], period: periods.Period)
 def _write(identity: Identity, unit: Unit, kind_code: str | None, month: date | None, data: dict[str, Any],
            today: date, submit: bool) -> MonthlyMinutes:
     code, name = periods.require_kind(kind_code)
-    period = _period(month, today)
+    period = period_of(month, today)
     if submit and not may_submit(identity, unit.id, today):
         raise Forbidden("只有本单位主要负责人可以提交月调度会议纪要。", code="not_principal")
     if not may_draft(identity, unit.id, code, today):
         raise Forbidden("只有本单位主要负责人、安全总监或单位管理员可以填写月调度会议纪要。", code="not_minutes_editor")
+    return record(identity, unit, code, period, data, submit, lambda: month_figures(unit.id, code, name, period),
+                  periods.summary_text)
+
+
+def record(identity: Identity, unit: Unit, code: str, period: periods.Period, data: dict[str, Any], submit: bool,
+           figures_now: Callable[[], dict[str, Any]], summary: Callable[[dict[str, Any]], str]) -> MonthlyMinutes:
+    """Save or submit the unit's minutes of `period` for `code`, once the caller checked who may:
+    submitted minutes are final; submitting needs them complete, freezes `figures_now()` and fills
+    an empty director's report with their `summary`.
+
+    Raises Conflict `minutes_already_submitted` / `minutes_conflict`, InvalidInput `minutes_incomplete`,
+    `meeting_date_invalid`.
+    """
     minutes = find(unit.id, code, period.start, lock=True)
     if minutes is not None and minutes.status == "submitted":
         raise Conflict("本月的调度会议纪要已提交，不能重复提交或修改。", code="minutes_already_submitted",
@@ -150,9 +172,9 @@ def _write(identity: Identity, unit: Unit, kind_code: str | None, month: date | 
         except IntegrityError:
             raise Conflict("本月的调度会议纪要已由他人保存，请刷新后重试。", code="minutes_conflict")
     apply(minutes, data, period)
-    minutes.figures = month_figures(unit.id, code, name, period)
+    minutes.figures = figures_now()
     if submit:
-        minutes.director_report = minutes.director_report or periods.summary_text(minutes.figures)
+        minutes.director_report = minutes.director_report or summary(minutes.figures)
         check_complete(minutes)
         minutes.status, minutes.submitted_at = "submitted", utcnow()
         minutes.principal_person_id = identity.person_id

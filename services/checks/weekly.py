@@ -9,7 +9,7 @@ keeps the figures it was submitted with.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +36,8 @@ def find(unit_id: int, kind_code: str, monday: date, *, lock: bool = False) -> W
     return db.session.scalar(stmt.with_for_update() if lock else stmt)
 
 
-def _period(day: date | None, today: date) -> periods.Period:
+def period_of(day: date | None, today: date) -> periods.Period:
+    """The week containing `day` (default: this week); one not yet started is refused."""
     period = periods.week_period(day or today, today)
     if not period.started:
         raise InvalidInput.field("week", "该周尚未开始。", code="period_not_started")
@@ -67,28 +68,46 @@ def view(identity: Identity, unit: Unit, kind_code: str | None, day: date | None
     report shows the figures as they stand now.
     """
     code, name = periods.require_kind(kind_code)
-    period = _period(day, today)
+    period = period_of(day, today)
     report = find(unit.id, code, period.start)
-    figures = report.figures if report is not None and report.status == "submitted" \
-        else periods.unit_figures(unit.id, code, name, period)
-    director = db.session.get(Person, report.director_person_id) if report and report.director_person_id else None
+    return {"unit_id": unit.id, "unit_name": unit.name, "region_code": unit.region_code, "kind_code": code,
+            "kind_name": name, "title": title(name),
+            **shown(report, period, lambda: periods.unit_figures(unit.id, code, name, period),
+                    lambda: may_write(identity, unit.id, code, today))}
+
+
+def shown(report: WeeklyReport | None, period: periods.Period, figures_now: Callable[[], dict[str, Any]],
+          may_edit: Callable[[], bool]) -> dict[str, Any]:
+    """What a week's report shows, for any kind of unit: a submitted report the figures it was
+    submitted with, a draft or an unsaved report `figures_now()`."""
     status = report.status if report else "new"
-    return {"id": report.id if report else None, "unit_id": unit.id, "unit_name": unit.name,
-            "region_code": unit.region_code, "kind_code": code, "kind_name": name, "title": title(name),
-            "week_start": period.start, "week_end": period.end, "status": status,
-            "status_label": STATUS_LABELS[status], "analysis": report.analysis if report else None,
+    figures = report.figures if status == "submitted" else figures_now()
+    director = db.session.get(Person, report.director_person_id) if report and report.director_person_id else None
+    return {"id": report.id if report else None, "week_start": period.start, "week_end": period.end,
+            "status": status, "status_label": STATUS_LABELS[status], "analysis": report.analysis if report else None,
             "figures": figures, "director_person_id": director.id if director else None,
             "director_name": director.name if director else None,
             "submitted_at": report.submitted_at if report else None,
             "updated_at": report.updated_at if report else None,
-            "can_edit": status != "submitted" and may_write(identity, unit.id, code, today)}
+            "can_edit": status != "submitted" and may_edit()}
 
 
 def _write(identity: Identity, unit: Unit, kind_code: str | None, day: date | None, analysis: str | None,
            today: date, submit: bool) -> WeeklyReport:
     code, name = periods.require_kind(kind_code)
-    period = _period(day, today)
+    period = period_of(day, today)
     _require_director(identity, unit, code, today)
+    return record(identity, unit, code, period, analysis, submit,
+                  lambda: periods.unit_figures(unit.id, code, name, period))
+
+
+def record(identity: Identity, unit: Unit, code: str, period: periods.Period, analysis: str | None, submit: bool,
+           figures_now: Callable[[], dict[str, Any]]) -> WeeklyReport:
+    """Save or submit the unit's report of `period` for `code`, once the caller checked who writes
+    it: a submitted report is final; submitting needs the analysis and freezes `figures_now()`.
+
+    Raises Conflict `report_already_submitted` / `report_conflict`, InvalidInput `analysis_required`.
+    """
     report = find(unit.id, code, period.start, lock=True)
     if report is not None and report.status == "submitted":
         raise Conflict("本周的排查治理报告已提交，不能重复提交或修改。", code="report_already_submitted",
@@ -106,7 +125,7 @@ def _write(identity: Identity, unit: Unit, kind_code: str | None, day: date | No
         report.analysis = analysis.strip() or None
     if submit and not report.analysis:
         raise InvalidInput.field("analysis", "提交前请填写排查分析。", code="analysis_required")
-    report.figures = periods.unit_figures(unit.id, code, name, period)
+    report.figures = figures_now()
     report.director_person_id = identity.person_id
     if submit:
         report.status, report.submitted_at = "submitted", utcnow()
