@@ -41,7 +41,7 @@ ELEVATOR_KIND = "3000"
 # -- the public card ------------------------------------------------------------------------------
 
 _USE_UNIT, _MAINTAINER = aliased(Unit, name="use_unit"), aliased(Unit, name="maintainer")
-_CARD_COLUMNS = (
+CARD_COLUMNS = (
     Equipment.catalogue_code, CatalogueEntry.name.label("category"), CatalogueEntry.kind_code,
     Equipment.registration_cert_no, Equipment.use_status, Equipment.hazard_stopped,
     Equipment.last_inspection_date, Equipment.last_inspection_conclusion, Equipment.next_due_date,
@@ -53,9 +53,14 @@ _CARD_COLUMNS = (
 
 def _card_joins(stmt: Select, is_equipment) -> Select:
     """The device, its catalogue entry, use unit and maintainer, joined to a code of this type."""
-    return (stmt.outerjoin(Equipment, is_equipment & (Equipment.id == Code.target_id))
-            .outerjoin(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-            .outerjoin(_USE_UNIT, _USE_UNIT.id == Equipment.use_unit_id)
+    stmt = (stmt.outerjoin(Equipment, is_equipment & (Equipment.id == Code.target_id))
+            .outerjoin(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code))
+    return join_card_units(stmt)
+
+
+def join_card_units(stmt: Select) -> Select:
+    """The use unit and the maintainer that CARD_COLUMNS name, joined to a statement over Equipment."""
+    return (stmt.outerjoin(_USE_UNIT, _USE_UNIT.id == Equipment.use_unit_id)
             .outerjoin(_MAINTAINER, _MAINTAINER.id == Equipment.maintenance_unit_id))
 
 
@@ -215,7 +220,7 @@ def _is_reporter(identity: Identity, equipment: Equipment) -> bool:
 
 
 targets.register(targets.Target(
-    type=TARGET, model=Equipment, card_columns=_CARD_COLUMNS, card_joins=_card_joins, public_card=public_card,
+    type=TARGET, model=Equipment, card_columns=CARD_COLUMNS, card_joins=_card_joins, public_card=public_card,
     region_expr=lambda target_id: select(Equipment.region_code).where(Equipment.id == target_id).scalar_subquery(),
     unit_expr=lambda target_id: select(Equipment.use_unit_id).where(Equipment.id == target_id).scalar_subquery(),
     require_manager=require_code_manager, require_assignable=require_assignable,

@@ -21,7 +21,7 @@ from core.timeutil import business_today
 from models.equipment import USE_STATUSES, CatalogueEntry, Equipment
 from models.onecode import Code
 from models.orgs import Region
-from services.equipment.onecode import _CARD_COLUMNS, _MAINTAINER, _USE_UNIT, TARGET, public_card
+from services.equipment.onecode import CARD_COLUMNS, TARGET, join_card_units, public_card
 from services.orgs.regions import open_data_scope
 
 CURSOR_KIND = "equipment"
@@ -53,14 +53,13 @@ def list_public_equipment(identity: Identity, filters: EquipmentFilters, after: 
         raise cursor.InvalidCursor()
     scope = open_data_scope(identity, filters.region_code)
     today = business_today()
-    stmt = (select(Equipment.id, Equipment.region_code, Region.name.label("region_name"), Equipment.updated_at,
-                   Code.code, *_CARD_COLUMNS)
-            .join(Region, Region.code == Equipment.region_code)
-            .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code)
-            .outerjoin(_USE_UNIT, _USE_UNIT.id == Equipment.use_unit_id)
-            .outerjoin(_MAINTAINER, _MAINTAINER.id == Equipment.maintenance_unit_id)
-            .outerjoin(Code, and_(Code.target_type == TARGET, Code.target_id == Equipment.id,
-                                  Code.status == "active"))
+    stmt = join_card_units(
+        select(Equipment.id, Equipment.region_code, Region.name.label("region_name"), Equipment.updated_at,
+               Code.code, *CARD_COLUMNS)
+        .join(Region, Region.code == Equipment.region_code)
+        .join(CatalogueEntry, CatalogueEntry.code == Equipment.catalogue_code))
+    stmt = (stmt.outerjoin(Code, and_(Code.target_type == TARGET, Code.target_id == Equipment.id,
+                                      Code.status == "active"))
             .where(scope.clause(Equipment.region_code), Equipment.use_status.notin_(HIDDEN_STATUSES)))
     if filters.kind_code is not None:
         stmt = stmt.where(CatalogueEntry.kind_code == filters.kind_code)
