@@ -121,7 +121,7 @@ def init_app(app: Flask) -> None:
         "components": {"securitySchemes": _SECURITY_SCHEMES},
         "security": [{name: [] for name in _SECURITY_SCHEMES}],
     })
-    from integration_api import open_data  # noqa: F401  (its routes join blp before it is registered)
+    from integration_api import inspection, open_data  # noqa: F401  (their routes join blp before it is registered)
 
     open_api.register_blueprint(blp)
     finish_spec(open_api.spec, security=[{name: [] for name in _SECURITY_SCHEMES}])

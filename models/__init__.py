@@ -7,7 +7,8 @@ from models.checks import Appointment, Checklist, DailyCheck, MonthlyMinutes, We
 from models.equipment import (Application, ApplicationEvent, CatalogueEntry, CertificateSequence, Equipment,
                               EquipmentClaim, EquipmentImport, MaintenanceContract)
 from models.findings import Finding
-from models.inspection import InspectionApplication, InspectionApplicationEvent
+from models.inspection import (AgencyApproval, EquipmentDueDate, InspectionApplication, InspectionApplicationEvent,
+                               InspectionResult)
 from models.notify import OutboxMessage, SubscriptionGrant, Suggestion, SupportTicket
 from models.onecode import Code, CodeJob
 from models.orgs import Account, AuthSession, Invitation, Person, PersonRole, Region, Unit, WeChatSession
@@ -15,11 +16,11 @@ from models.risk import (ExpertAssignment, MonitoringPoint, PeriodicRiskReport, 
                          RiskReport, RiskReportEvent, TypicalCase)
 
 __all__ = [
-    "Account", "ApiClient", "ApiClientKey", "Application", "ApplicationEvent", "Appointment", "AuditEntry",
+    "Account", "AgencyApproval", "ApiClient", "ApiClientKey", "Application", "ApplicationEvent", "Appointment", "AuditEntry",
     "AuthSession", "CatalogueEntry", "CertificateSequence", "Checklist", "Code", "CodeJob", "DailyCheck", "Equipment",
-    "EquipmentClaim",
+    "EquipmentClaim", "EquipmentDueDate",
     "EquipmentImport", "ExpertAssignment", "Finding", "IdempotencyRecord", "InspectionApplication",
-    "InspectionApplicationEvent", "Invitation", "MaintenanceContract",
+    "InspectionApplicationEvent", "InspectionResult", "Invitation", "MaintenanceContract",
     "MonitoringPoint", "MonthlyMinutes", "OutboxMessage", "PeriodicRiskReport", "Person", "PersonRole", "Region",
     "ReportRating", "Reporter", "RiskReport", "RiskReportEvent", "StoredFile", "Suggestion", "SubscriptionGrant",
     "SupportTicket", "TypicalCase", "Unit", "WeChatSession", "WeeklyReport",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text,
+from sqlalchemy import (Boolean, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,6 +104,12 @@ class Equipment(ScopedByColumns, TimestampMixin, db.Model):
     last_inspection_conclusion: Mapped[str | None] = mapped_column(String(32))
     next_due_date: Mapped[date | None] = mapped_column(Date, index=True)
     next_due_type: Mapped[str | None] = mapped_column(String(16))
+    last_inspection_grade: Mapped[int | None] = mapped_column(SmallInteger)  # 安全状况等级
+    # A result that forbids use (不合格, 不符合要求, grade 5): the code is red until a passing
+    # 复检 or later inspection of that type clears it (the inspection domain sets it).
+    failed_inspection_result_id: Mapped[int | None] = mapped_column(Integer)
+    # 安装 (or 改造) 监督检验合格日期: where an elevator's year list starts (TSG T7001-2023).
+    supervision_passed_on: Mapped[date | None] = mapped_column(Date)
 
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="new")  # new / import / claim
     created_by_unit_id: Mapped[int | None] = mapped_column(Integer)

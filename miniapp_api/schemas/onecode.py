@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from core.schemas import InputSchema, OutputSchema, one_of
 from miniapp_api.schemas.checks import ChecklistSchema
 from miniapp_api.schemas.equipment.records import EquipmentSchema, EquipmentSummarySchema
-from miniapp_api.schemas.inspection import AgencyPendingApplicationSchema
+from miniapp_api.schemas.inspection.applications import AgencyPendingApplicationSchema
 
 
 class PublicCardSchema(OutputSchema):

@@ -8,7 +8,7 @@ from core.auth import Identity, require_login
 from core.idempotency import idempotent
 from core.pagination import paginate
 from core.scoping import get_in_scope
-from miniapp_api.schemas.inspection import (AcceptInput, AgencyPageSchema, AgencyQuery,
+from miniapp_api.schemas.inspection.applications import (AcceptInput, AgencyPageSchema, AgencyQuery,
                                             InspectionApplicationDetailSchema, InspectionApplicationFullSchema,
                                             InspectionApplicationInput, InspectionApplicationPageSchema,
                                             InspectionApplicationQuery, RefuseInput, WithdrawInput)

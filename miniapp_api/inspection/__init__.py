@@ -1,0 +1,1 @@
+"""Routes of the `inspection` domain, one module per sub-resource."""

@@ -1,0 +1,1 @@
+"""Schemas of the `inspection` domain's routes, one module per sub-resource."""
