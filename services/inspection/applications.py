@@ -36,7 +36,7 @@ from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES
                                InspectionApplication, InspectionApplicationEvent)
 from services import notify
 from services.equipment import scope
-from services.inspection import agencies
+from services.inspection import agencies, feed
 from services.orgs import certificates, people, units
 
 # (status, action) -> new status: the whole state machine. Submitting creates the row.
@@ -46,8 +46,17 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
     ("submitted", "refuse"): "refused",
     ("submitted", "withdraw"): "withdrawn",
     ("accepted", "withdraw"): "withdrawn",
+    ("accepted", "plan"): "planned",
+    ("planned", "plan"): "planned",  # re-planned: another date or other inspectors
+    ("planned", "withdraw"): "withdrawn",
+    # A result completes the application it answers (an institute may inspect before it
+    # recorded its acceptance here).
+    ("submitted", "complete"): "completed",
+    ("accepted", "complete"): "completed",
+    ("planned", "complete"): "completed",
 }
-ACTION_LABELS = {"submit": "提交", "accept": "受理", "refuse": "拒绝", "withdraw": "撤回"}
+ACTION_LABELS = {"submit": "提交", "accept": "受理", "refuse": "拒绝", "withdraw": "撤回", "plan": "安排",
+                 "complete": "出具结果"}
 MESSAGE_TEMPLATES = {action: f"inspection_application_{past}" for action, past in (
     ("submit", "submitted"), ("accept", "accepted"), ("refuse", "refused"), ("withdraw", "withdrawn"))}
 # Use-unit roles that may apply for (and withdraw) an inspection of the unit's device (Order 74).
@@ -135,7 +144,7 @@ def _apply(identity: Identity, application: InspectionApplication, action: str, 
     application.status = _next_status(old, action)
     application.events.append(InspectionApplicationEvent(action=action, from_status=old, to_status=application.status,
                                                          actor_person_id=identity.person_id, note=note))
-    db.session.flush()
+    feed.stamp(application)
     audit.record(identity.audit_context(), f"inspection_application.{action}", "inspection_application",
                  application.id, before, snapshot(application))
 
