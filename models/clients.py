@@ -13,11 +13,13 @@ from models.orgs import Unit
 # What a client may be allowed to do, and which unit kinds may hold it (None: any kind).
 SCOPES: dict[str, str] = {
     "open:read": "读取开放数据",
-    "inspection:write": "上传检验检测结果",
+    "inspection:read": "读取报检申请和受检设备信息",
+    "inspection:write": "受理、安排报检申请，上传检验检测结果和报告",
     "filling:write": "上传充装记录",
 }
 SCOPE_UNIT_KINDS: dict[str, frozenset[str] | None] = {
     "open:read": None,
+    "inspection:read": frozenset({"inspection"}),
     "inspection:write": frozenset({"inspection"}),
     "filling:write": frozenset({"filling"}),
 }
