@@ -404,3 +404,21 @@ def device_series(equipment_id: int) -> list[EquipmentDueDate]:
     """A device's series rows, in DUE_SERIES order."""
     rows = db.session.scalars(select(EquipmentDueDate).where(EquipmentDueDate.equipment_id == equipment_id))
     return sorted(rows, key=lambda row: _SERIES_ORDER.get(row.series, len(_SERIES_ORDER)))
+
+
+def seed_recorded_series() -> int:
+    """Give every device with a recorded next due date (an import, a hand edit, the ledger before
+    results came in) but no series yet the series row of its `next_due_type` (定期检验 when
+    unset), as migration 0011 did for the devices of its day, so reminders and the overdue views
+    see it. One INSERT .. SELECT; returns the rows added. Devices with series keep them: results
+    rule there."""
+    due = EquipmentDueDate.__table__
+    key = case(*((Equipment.next_due_type == label, series) for series, label in DUE_SERIES.items()),
+               else_="periodic")
+    missing = ~select(due.c.equipment_id).where(due.c.equipment_id == Equipment.id).exists()
+    source = select(Equipment.id, key, Equipment.next_due_date, Equipment.last_inspection_date,
+                    func.substr(Equipment.last_inspection_conclusion, 1, 16)).where(
+        Equipment.next_due_date.is_not(None), missing)
+    result = db.session.execute(due.insert().from_select(
+        ["equipment_id", "series", "due_date", "last_date", "last_conclusion"], source))
+    return result.rowcount or 0
