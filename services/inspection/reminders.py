@@ -31,7 +31,7 @@ from core.extensions import db
 from models.equipment import Equipment
 from models.inspection import DUE_SERIES, EquipmentDueDate
 from models.orgs import Person
-from services.inspection.due_dates import add_months
+from services.inspection.due_rules import add_months
 from services.notify import outbox
 from services.orgs import people
 
