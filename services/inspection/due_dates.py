@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import Integer, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.extensions import db
@@ -129,22 +129,33 @@ def store(entries: Sequence[DueEntry]) -> None:
 def refresh_next_due(equipment_ids: Sequence[int]) -> None:
     """Set each device's next_due_date / next_due_type to its earliest dated series (ties: in
     DUE_SERIES order), in one UPDATE; a device whose series have no date gets none. Rows already
-    right are not written."""
+    right are not written. PostgreSQL: one pass over the devices' series (DISTINCT ON) joined to the
+    devices by id; elsewhere correlated subqueries (the portable path)."""
     if not equipment_ids:
         return
     due = EquipmentDueDate.__table__.c
     order = case(*((due.series == key, index) for key, index in _SERIES_ORDER.items()), else_=len(_SERIES_ORDER))
     label = case(*((due.series == key, text) for key, text in DUE_SERIES.items()), else_=None)
-    first = (select(due.due_date).where(due.equipment_id == Equipment.id, due.due_date.is_not(None))
-             .order_by(due.due_date, order).limit(1).correlate(Equipment).scalar_subquery())
-    first_label = (select(label).where(due.equipment_id == Equipment.id, due.due_date.is_not(None))
-                   .order_by(due.due_date, order).limit(1).correlate(Equipment).scalar_subquery())
-    ids = bindparam("ids", list(equipment_ids), expanding=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = bindparam("ids", list(equipment_ids), type_=postgresql.ARRAY(Integer))
+        wanted = func.unnest(ids).table_valued("id").render_derived("wanted")
+        first = (select(due.equipment_id, due.due_date, label.label("label"))
+                 .where(due.equipment_id == any_(ids), due.due_date.is_not(None))
+                 .order_by(due.equipment_id, due.due_date, order).ext(postgresql.distinct_on(due.equipment_id))
+                 .subquery("first"))
+        source = (select(wanted.c.id, first.c.due_date, first.c.label)
+                  .select_from(wanted.outerjoin(first, first.c.equipment_id == wanted.c.id)).subquery("source"))
+        new_date, new_type, where = source.c.due_date, source.c.label, Equipment.id == source.c.id
+    else:
+        new_date = (select(due.due_date).where(due.equipment_id == Equipment.id, due.due_date.is_not(None))
+                    .order_by(due.due_date, order).limit(1).correlate(Equipment).scalar_subquery())
+        new_type = (select(label).where(due.equipment_id == Equipment.id, due.due_date.is_not(None))
+                    .order_by(due.due_date, order).limit(1).correlate(Equipment).scalar_subquery())
+        where = Equipment.id.in_(bindparam("ids", list(equipment_ids), expanding=True))
     db.session.execute(
-        update(Equipment).where(Equipment.id.in_(ids),
-                                (Equipment.next_due_date.is_distinct_from(first)
-                                 | Equipment.next_due_type.is_distinct_from(first_label)))
-        .values(next_due_date=first, next_due_type=first_label)
+        update(Equipment).where(where, Equipment.next_due_date.is_distinct_from(new_date)
+                                | Equipment.next_due_type.is_distinct_from(new_type))
+        .values(next_due_date=new_date, next_due_type=new_type)
         .execution_options(synchronize_session="fetch"))
 
 
