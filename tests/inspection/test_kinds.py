@@ -51,9 +51,9 @@ def test_a_unit_that_filed_a_construction_notice_applies_for_the_supervision_of_
     refused = supervise(apply, registered, installer, work_type="alteration")
     assert (refused.status_code, refused.json["code"]) == (422, "supervision_work_not_notified")
     assert "施工告知" in refused.json["message"] and list(refused.json["details"]["fields"]) == ["equipment_id"]
-    db.session.add(Application(kind="construction_notice", equipment_id=registered.id, applicant_unit_id=installer.unit.id,
-                               region_code="610113", office_region_code="610100", status="submitted",
-                               form={"work_type": "alteration"}))
+    db.session.add(Application(kind="construction_notice", equipment_id=registered.id,
+                               applicant_unit_id=installer.unit.id, region_code="610113", office_region_code="610100",
+                               status="submitted", form={"work_type": "alteration"}))
     db.session.flush()
     assert supervise(apply, registered, installer, work_type="alteration").status_code == 201
 
@@ -171,3 +171,12 @@ def test_a_reinspection_names_a_failed_result_of_the_same_device_and_type(client
         response = apply(equipment.id, reinspection_of_result_id=result_id)
         assert (response.status_code, response.json["code"]) == (422, "reinspection_result_invalid"), result_id
         assert text in response.json["message"]
+
+
+def test_the_production_unit_withdraws_its_supervision_application_and_the_use_unit_cannot(
+        client, apply, new_lift, installer, yanta):
+    application = supervise(apply, new_lift, installer).json
+    url = f"/api/v1/inspection/applications/{application['id']}/withdraw"
+    assert client.post(url, json={}, headers=yanta.headers).status_code == 404  # not a party to it
+    response = client.post(url, json={"reason": "安装推迟"}, headers=installer.headers)
+    assert (response.status_code, response.json["status"]) == (200, "withdrawn")
