@@ -123,12 +123,14 @@ def test_the_province_approves_and_the_agency_takes_applications_within_its_scop
 
 def test_approving_a_new_declaration_supersedes_the_approved_one(client, newcomer, province):
     first = declare(client, newcomer.headers).json
-    decide(client, province.headers, first["id"], "approve")
+    decided_first = decide(client, province.headers, first["id"], "approve").json["decided_at"]
     second = declare(client, newcomer.headers, licence_no="TS7161001-2031", categories=["3000"]).json
     assert decide(client, province.headers, second["id"], "approve").status_code == 200
     statuses = dict(db.session.execute(select(AgencyApproval.id, AgencyApproval.status)
                                        .where(AgencyApproval.unit_id == newcomer.unit.id)).all())
     assert statuses == {first["id"]: "superseded", second["id"]: "approved"}
+    superseded = client.get(f"{URL}/{first['id']}", headers=newcomer.headers).json
+    assert superseded["decided_at"] == decided_first  # its own decision is kept
     assert approvals.current_approval(newcomer.unit.id).licence_no == "TS7161001-2031"
     again = decide(client, province.headers, first["id"], "revoke", reason="误操作")
     assert (again.status_code, again.json["code"]) == (409, "agency_approval_transition_not_allowed")

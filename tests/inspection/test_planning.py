@@ -67,6 +67,7 @@ def test_the_agency_plans_the_date_and_inspectors_and_the_unit_and_inspectors_ar
     body = response.json
     assert (body["status"], body["planned_date"]) == ("planned", days(7))
     assert body["inspector_person_ids"] == [agency.inspector.id, second.id]
+    assert [i["name"] for i in body["inspectors"]] == [agency.inspector.name, "李检验"]
     assert body["report_due_on"] == add_workdays(business_today() + timedelta(days=7), 10).isoformat()
     assert body["planned_at"] and [e["action"] for e in body["events"]] == ["submit", "accept", "plan"]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "inspection_application.plan"))
