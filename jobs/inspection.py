@@ -8,7 +8,7 @@ from datetime import date
 
 from core import tx
 from core.timeutil import business_today
-from services.inspection import due_dates, reminders
+from services.inspection import due_dates, planning, reminders
 
 
 def _pages(step: Callable[[date, int | None], tuple[int, int | None]], today: date) -> int:
@@ -35,3 +35,11 @@ def remind_inspections_overdue(today: str | None = None) -> int:
     """Weekly: use units with in-use devices past a due date, per series (once a week each)."""
     day = date.fromisoformat(today) if today else business_today()
     return _pages(reminders.queue_overdue_digest_page, day)
+
+
+def remind_agency_deadlines() -> int:
+    """Daily reminders to inspection agencies' admins and planned inspectors of plans and reports
+    due tomorrow or overdue (`services.inspection.planning`); a second run the same day sends nothing."""
+    count = planning.queue_deadline_reminders()
+    tx.commit()
+    return count

@@ -45,6 +45,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic(inspection.remind_inspections_overdue, "5 1 * * 1", queue="notify", timeout=1800,
              description="weekly digest to use units of in-use devices past a due date, per series, Mondays "
                          "at 09:05 Asia/Shanghai (once a week each)"),
+    Periodic(inspection.remind_agency_deadlines, "20 1 * * *", queue="notify", timeout=600,
+             description="agencies' plan and report deadlines due tomorrow or overdue at 09:20 (once a day)"),
     Periodic(orgs.remind_expiring_certificates, "10 1 * * *", queue="notify", timeout=600,
              description="certificates (作业/检验/检测人员证) and unit licences within "
                          "CERTIFICATE_EXPIRY_LEAD_DAYS (30) of expiry, and again at expiry, at 09:10 "
