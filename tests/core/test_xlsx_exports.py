@@ -60,6 +60,11 @@ def _commendation(client, request):
     return client.get(f"/api/v1/risk/recognition/export.xlsx?period={QUARTER}", headers=people["centre_h"])
 
 
+def _overdue(client, request):
+    headers = request.getfixturevalue("regulator")("610000")
+    return client.get("/api/v1/inspection/overdue/export.xlsx", headers=headers)
+
+
 EXPORTS = {
     "/api/v1/equipment/export.xlsx": _equipment,
     "/api/v1/equipment-applications/export.xlsx": _applications,
@@ -69,6 +74,7 @@ EXPORTS = {
     "/api/v1/checks/records/unit/<int:unit_id>/month.<any(pdf, xlsx):fmt>": _month_record,
     "/api/v1/risk/periodic-reports/<int:report_id>/<any(pdf, xlsx):fmt>": _periodic_report,
     "/api/v1/risk/recognition/export.xlsx": _commendation,
+    "/api/v1/inspection/overdue/export.xlsx": _overdue,
 }
 
 

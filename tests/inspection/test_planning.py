@@ -238,7 +238,7 @@ def test_the_deadline_job_is_scheduled_daily():
     from jobs.schedule import SCHEDULE
 
     [entry] = [p for p in SCHEDULE if p.func == "jobs.inspection.remind_agency_deadlines"]
-    assert (entry.cron, entry.queue) == ("5 1 * * *", "notify")
+    assert (entry.cron, entry.queue) == ("20 1 * * *", "notify")
 
 
 def test_a_machine_identity_of_the_agency_acts_without_a_personal_certificate(agency, accepted):
