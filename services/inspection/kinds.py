@@ -2,7 +2,7 @@
 
 - The inspection type must fit the device's category (`TYPE_CATEGORIES`, catalogue codes; a
   种类 covers its 类别 and 品种): 自行检测 is the elevators' (TSG T7008-2023), 年度检查 the
-  fixed and mobile pressure vessels' and industrial pipes', 外部 / 内部检验 the boilers' (whose
+  fixed and mobile pressure vessels', oxygen chambers' and industrial pipes', 外部 / 内部检验 the boilers' (whose
   定期检验 is those two), 监督检验 follows installation, alteration or major repair (not of
   场（厂）内专用机动车辆, which have a 首次检验 instead), 首次检验 starts the periodic series of
   vessels, cranes, vehicles and pipes. 422 `inspection_type_not_for_category`.
@@ -39,7 +39,7 @@ TYPE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "first": ("2000", "4000", "5000", "8000"),
     "periodic": ("2000", "3000", "4000", "5000", "6000", "8000", "9000"),
     "self_test": ("3000",),
-    "annual": ("2100", "2200", "8300"),
+    "annual": ("2100", "2200", "2400", "8300"),
     "external": ("1000",),
     "internal": ("1000",),
 }
