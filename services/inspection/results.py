@@ -270,8 +270,8 @@ def _check(record: ResultInput, device: Any, old: Any, approval: AgencyApproval 
     check_vocabulary(record, device.catalogue_code)
     check_approval(approval, device, record)
     if record.problems and device.use_unit_id is None:
-        raise InvalidInput.field("problems", "该设备没有使用单位，发现的问题无法交由使用单位整改。",
-                                 code="equipment_without_use_unit")
+        raise RuleViolation("该设备没有使用单位，发现的问题无法交由使用单位整改。", code="equipment_without_use_unit",
+                            details={"fields": {"problems": ["设备没有使用单位。"]}})
 
 
 def _apply(identity: Identity, agency_id: int, today: date, pending: list[tuple[int, ResultInput, Any]],
