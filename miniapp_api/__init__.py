@@ -13,6 +13,7 @@ from miniapp_api.equipment import applications as equipment_applications
 from miniapp_api.equipment import claims as equipment_claims, imports as equipment_imports
 from miniapp_api.equipment import records as equipment_records
 from miniapp_api.inspection import applications as inspection_applications
+from miniapp_api.inspection import due as inspection_due
 from miniapp_api.inspection import results as inspection_results
 from miniapp_api.orgs import people, regions, units
 from miniapp_api.risk import handling as risk_handling, insights as risk_insights
@@ -24,8 +25,8 @@ BLUEPRINTS = tuple(module.blp for module in (
     equipment_applications, equipment_claims, equipment_imports, notify)) + (notify.ops_blp,) + tuple(
     module.blp for module in (
         checks_appointments, checks_daily, findings, checks_reports, checks_production, checks_compliance,
-        risk_points, risk_reports, risk_handling, risk_insights, inspection_applications, inspection_results, clients,
-        errors))
+        risk_points, risk_reports, risk_handling, risk_insights, inspection_applications, inspection_due,
+        inspection_results, clients, errors))
 
 # Operations anyone may call (everything else needs `Authorization: Bearer <token>`); the scan
 # answers the public card without a token and more with one.
