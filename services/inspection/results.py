@@ -184,7 +184,7 @@ def _applications(agency_id: int, given: Sequence[int], device_ids: Sequence[int
     """The agency's applications named by the batch, and its pending ones for the batch's devices."""
     stmt = select(InspectionApplication.id, InspectionApplication.equipment_id, InspectionApplication.inspection_type,
                   InspectionApplication.status, InspectionApplication.applicant_unit_id,
-                  InspectionApplication.result_id, InspectionApplication.submitted_at).where(
+                  InspectionApplication.result_id, InspectionApplication.reinspection_of_result_id).where(
         InspectionApplication.agency_unit_id == agency_id,
         or_(bulk.among(InspectionApplication.id, sorted(set(given))),
             and_(bulk.among(InspectionApplication.equipment_id, sorted(set(device_ids))),

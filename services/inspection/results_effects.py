@@ -188,6 +188,11 @@ class Batch:
     def _claim(self, item: Item, application: Any) -> None:
         self.claimed.add(application.id)
         item.application, item.application_id = application, application.id
+        # A 复检 application names the result it re-inspects: the answer re-inspects it too.
+        target = application.reinspection_of_result_id
+        if (target and item.reinspection_of_id is None and item.reinspects is None
+                and any(row.id == target for row in self.history[item.device.id])):
+            item.reinspection_of_id = target
 
     # -- writing -----------------------------------------------------------------------------------
 

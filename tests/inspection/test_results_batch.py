@@ -207,13 +207,25 @@ def test_a_later_pass_of_the_same_type_clears_red_and_another_type_does_not(lab,
     assert finding.status == "closed" and "T-3" in finding.closing_note
 
 
-def test_a_supervision_pass_is_what_the_use_registration_cites(lab, coded):
+def test_a_supervision_pass_is_what_the_use_registration_cites(client, lab, mall, coded, regulator):
     device = coded("3110", registration_status="unregistered", use_status="not_in_use", next_due_date=None)
     _send(lab, result_record(device.code, "JJ-2026-0007", inspection_type="supervision", work_type="installation",
                              inspection_date=day(-3).isoformat()))
     row = _device(device.id)
     assert (row.supervision_passed_on, row.supervision_report_no) == (day(-3), "JJ-2026-0007")
     assert row.next_due_date is not None
+
+    applied = client.post(f"/api/v1/equipment/{device.id}/applications", headers=mall.headers, json={
+        "kind": "use_registration", "form": {"put_into_use_date": day(0).isoformat()}, "submit": True})
+    assert applied.status_code == 201, applied.json
+    cited = {"passed_on": day(-3).isoformat(), "report_no": "JJ-2026-0007"}
+    detail = client.get(f"/api/v1/equipment-applications/{applied.json['id']}", headers=mall.headers).json
+    assert detail["supervision"] == cited
+    office = regulator("610100")
+    for action in ("accept", "approve"):
+        done = client.post(f"/api/v1/equipment-applications/{applied.json['id']}/{action}", headers=office, json={})
+        assert done.status_code == 200, done.json
+    assert done.json["form"]["supervision"] == cited
 
 
 def test_only_agency_staff_with_a_certificate_in_date_record(client, mall, coded, make_unit, make_person,
