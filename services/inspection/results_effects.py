@@ -5,13 +5,9 @@ completes) and refuses the records that cannot be tied. `Batch.write` then, in t
 transaction:
 
 1. inserts the new results and updates the changed ones (one multi-row insert, one executemany);
-2. recomputes each touched device from all its results, so only the device's latest result drives
-   its state (a corrected or late-arriving older result does not overwrite a newer one):
-   - last inspection date / conclusion / grade: the latest result (a device with no result before
-     keeps a later date recorded by an import);
-   - red code (法 §40): the latest result forbidding use that no later passing result of the same
-     type, and no passing re-inspection of it, has cleared (`Equipment.failed_inspection_result_id`);
-   - 监督检验合格日期 and report number: the latest passing installation / alteration supervision;
+2. recomputes each touched device from all its results (`results_state`), so only the device's
+   latest result drives its state (a corrected or late-arriving older result does not overwrite a
+   newer one): last inspection, red code (法 §40), 监督检验合格日期, next due date;
 3. due dates per series (`due_dates.due_after` per result, `due_dates.store` once for the batch;
    store keeps the latest inspection date per series);
 4. problems become findings (source `inspection`); a correction opens the problems it adds and
@@ -37,14 +33,14 @@ from core.auth import Identity
 from core.errors import AppError, InvalidInput, RuleViolation
 from core.extensions import db
 from core.timeutil import utcnow
-from models.equipment import Equipment
 from models.findings import Finding
-from models.inspection import (DUE_SERIES, INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
-                               EquipmentDueDate, InspectionApplication, InspectionApplicationEvent, InspectionResult)
+from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
+                               InspectionApplication, InspectionApplicationEvent, InspectionResult)
 from services import findings
 from services.equipment import onecode as equipment_onecode
-from services.inspection import applications, conclusions, due_dates, feed, results_notices
+from services.inspection import applications, conclusions, due_dates, feed, results_notices, results_state
 from services.inspection.results_input import ResultInput
+from services.inspection.results_state import View
 
 SOURCE = "inspection"
 HISTORY_COLUMNS = (InspectionResult.id, InspectionResult.equipment_id, InspectionResult.agency_unit_id,
@@ -54,7 +50,6 @@ HISTORY_COLUMNS = (InspectionResult.id, InspectionResult.equipment_id, Inspectio
 SNAPSHOT_FIELDS = ("report_no", "equipment_id", "application_id", "inspection_type", "work_type", "conclusion",
                    "safety_grade", "forbids_use", "inspection_date", "report_date", "reinspection_of_id", "next_due",
                    "problem_count", "inspector_names", "content_hash")
-STARTS_YEAR_LIST = ("installation", "alteration")
 
 
 @dataclass(eq=False)
@@ -74,30 +69,6 @@ class Item:
     result_id: int | None = None
     next_due: dict[str, date | None] = field(default_factory=dict)
     row: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class View:
-    """A result as the device's state sees it (a stored one, or one of this batch)."""
-
-    id: int
-    inspection_type: str
-    work_type: str | None
-    conclusion: str
-    safety_grade: int | None
-    forbids_use: bool
-    inspection_date: date
-    reinspection_of_id: int | None
-    report_no: str
-
-    @property
-    def key(self) -> tuple[date, int]:
-        return (self.inspection_date, self.id)
-
-
-def _view(row: Any) -> View:
-    return View(row.id, row.inspection_type, row.work_type, row.conclusion, row.safety_grade, row.forbids_use,
-                row.inspection_date, row.reinspection_of_id, row.report_no)
 
 
 def snapshot(row: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +175,9 @@ class Batch:
         self._write_results()
         entries = [due_dates.DueEntry(item.device.id, series, due, item.record.inspection_date, item.record.conclusion,
                                       item.result_id) for item in self.items for series, due in item.next_due.items()]
-        state = self._device_state(_next_due_after(entries, {item.device.id for item in self.items}))
+        state = results_state.recompute(self.items, self.history, results_state.next_due_after(
+            entries, {item.device.id for item in self.items}))
+        self.changes += state.changes
         due_dates.store(entries)  # the devices' next due date is already right: it writes the series only
         self._findings()
         self._close_cleared(state.cleared)
@@ -279,64 +252,6 @@ class Batch:
             self.changes.append(Change(action, "inspection_result", item.result_id, before.get(item.result_id),
                                        snapshot(item.row)))
 
-    def _device_state(self, next_due: dict[int, tuple[date | None, str | None]]) -> DeviceState:
-        """Recompute every touched device from all its results, with the next due date its series
-        will give (`next_due`); one executemany for the changed devices."""
-        state = DeviceState()
-        views: dict[int, dict[int, View]] = defaultdict(dict)
-        for device_id, rows in self.history.items():
-            views[device_id].update((row.id, _view(row)) for row in rows)
-        batch_ids = {item.result_id for item in self.items}
-        devices = {}
-        for item in self.items:
-            devices[item.device.id] = item.device
-            record = item.record
-            views[item.device.id][item.result_id] = View(
-                item.result_id, record.inspection_type, record.work_type, record.conclusion, record.safety_grade,
-                item.forbids, record.inspection_date, item.reinspection_of_id, record.report_no)
-        now, updates = utcnow(), []
-        for device_id, device in devices.items():
-            ordered = sorted(views[device_id].values(), key=lambda v: v.key)
-            failed, cleared = _failures(ordered)
-            state.cleared += [(f, v) for f, v in cleared if f.id in batch_ids or v.id in batch_ids]
-            latest = ordered[-1]
-            values = {"last_inspection_date": device.last_inspection_date,
-                      "last_inspection_conclusion": device.last_inspection_conclusion,
-                      "last_inspection_grade": device.last_inspection_grade}
-            had_results = any(row.id not in batch_ids for row in self.history[device_id])
-            if had_results or device.last_inspection_date is None or latest.inspection_date >= device.last_inspection_date:
-                values = {"last_inspection_date": latest.inspection_date, "last_inspection_conclusion": latest.conclusion,
-                          "last_inspection_grade": latest.safety_grade}
-            supervision = [v for v in ordered if v.inspection_type == "supervision" and not v.forbids_use
-                           and v.work_type in STARTS_YEAR_LIST]
-            values["supervision_passed_on"] = supervision[-1].inspection_date if supervision else device.supervision_passed_on
-            values["supervision_report_no"] = supervision[-1].report_no if supervision else device.supervision_report_no
-            values["failed_inspection_result_id"] = failed.id if failed else None
-            values["next_due_date"], values["next_due_type"] = next_due[device_id]
-            if any(getattr(device, name) != value for name, value in values.items()):
-                updates.append({"id": device_id, **values, "updated_at": now})
-            self._failure_transition(state, device, failed, cleared, batch_ids)
-        if updates:
-            db.session.execute(update(Equipment).execution_options(synchronize_session=False), updates)
-            _expire(Equipment, {row["id"] for row in updates})
-        return state
-
-    def _failure_transition(self, state: DeviceState, device: Any, failed: View | None,
-                            cleared: list[tuple[View, View]], batch_ids: set[int]) -> None:
-        old = device.failed_inspection_result_id
-        new = failed.id if failed else None
-        if new == old:
-            return
-        if new is not None:
-            state.failed.append((device, failed))
-            action = "equipment.inspection_failed"
-        else:
-            clearing = next((v for f, v in reversed(cleared) if f.id == old), None)
-            state.restored.append((device, clearing))
-            action = "equipment.inspection_restored"
-        self.changes.append(Change(action, "equipment", device.id, {"failed_inspection_result_id": old},
-                                   {"failed_inspection_result_id": new}))
-
     def _findings(self) -> None:
         """Problems become findings: all of a new result's; a changed result's new ones, and its open
         ones no longer listed closed."""
@@ -370,7 +285,7 @@ class Batch:
             by_source[failed.id] = clearing
         for item in self.items:
             if item.reinspection_of_id and not item.forbids:
-                by_source.setdefault(item.reinspection_of_id, _item_view(item))
+                by_source.setdefault(item.reinspection_of_id, results_state.item_view(item))
         if not by_source:
             return
         open_ones = findings.open_for_sources(SOURCE, sorted(by_source))
@@ -401,73 +316,7 @@ class Batch:
                                        {"status": status, "result_id": item.result_id}))
         db.session.execute(update(InspectionApplication).execution_options(synchronize_session=False), updates)
         db.session.execute(insert(InspectionApplicationEvent), events)
-        _expire(InspectionApplication, {row["id"] for row in updates})
+        results_state.expire(InspectionApplication, {row["id"] for row in updates})
         feed.stamp_ids(self.agency_id, [row["id"] for row in updates])
 
 
-@dataclass
-class DeviceState:
-    """What the recomputation found: devices turned red or restored, failures cleared."""
-
-    failed: list[tuple[Any, View]] = field(default_factory=list)
-    restored: list[tuple[Any, View | None]] = field(default_factory=list)
-    cleared: list[tuple[View, View]] = field(default_factory=list)
-
-
-def _item_view(item: Item) -> View:
-    record = item.record
-    return View(item.result_id, record.inspection_type, record.work_type, record.conclusion, record.safety_grade,
-                item.forbids, record.inspection_date, item.reinspection_of_id, record.report_no)
-
-
-def _failures(ordered: list[View]) -> tuple[View | None, list[tuple[View, View]]]:
-    """The failure still standing after a device's results in order, and every (failure, clearing
-    result) pair: a passing result clears the open failure of its type and the one it re-inspects."""
-    open_failures: dict[str, View] = {}
-    cleared: list[tuple[View, View]] = []
-    for view in ordered:
-        if view.forbids_use:
-            open_failures[view.inspection_type] = view
-            continue
-        for kind, failed in list(open_failures.items()):
-            if kind == view.inspection_type or failed.id == view.reinspection_of_id:
-                del open_failures[kind]
-                cleared.append((failed, view))
-    standing = max(open_failures.values(), key=lambda v: v.key, default=None)
-    return standing, cleared
-
-
-def _next_due_after(entries: list[due_dates.DueEntry], device_ids: set[int]) -> dict[int, tuple[date | None, str | None]]:
-    """Each device's next due date and type once `entries` are stored (`due_dates.store`: an entry
-    replaces its series unless the stored one is of a later inspection; the earliest dated series,
-    ties in DUE_SERIES order), read with the devices' series in one query, so the device row is
-    written once (the store then finds it right)."""
-    series: dict[int, dict[str, tuple[date | None, date | None, int | None]]] = defaultdict(dict)
-    for row in db.session.execute(select(EquipmentDueDate.equipment_id, EquipmentDueDate.series,
-                                         EquipmentDueDate.due_date, EquipmentDueDate.last_date,
-                                         EquipmentDueDate.last_result_id)
-                                  .where(bulk.among(EquipmentDueDate.equipment_id, sorted(device_ids)))):
-        series[row.equipment_id][row.series] = (row.due_date, row.last_date, row.last_result_id)
-    latest: dict[tuple[int, str], due_dates.DueEntry] = {}
-    for entry in entries:
-        key = (entry.equipment_id, entry.series)
-        if key not in latest or entry.last_date >= latest[key].last_date:
-            latest[key] = entry
-    for (device_id, name), entry in latest.items():
-        stored = series[device_id].get(name)
-        if stored is None or stored[1] is None or entry.last_date >= stored[1] or stored[2] == entry.last_result_id:
-            series[device_id][name] = (entry.due_date, entry.last_date, entry.last_result_id)
-    order = {name: index for index, name in enumerate(DUE_SERIES)}
-    answer: dict[int, tuple[date | None, str | None]] = {}
-    for device_id in device_ids:
-        dated = [(due, order.get(name, len(order)), name) for name, (due, _, _) in series[device_id].items() if due]
-        first = min(dated, default=None)
-        answer[device_id] = (first[0], DUE_SERIES.get(first[2])) if first else (None, None)
-    return answer
-
-
-def _expire(model: type, ids: set[int]) -> None:
-    """Rows changed by a bulk statement: any loaded copy is read again on next access."""
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, model) and obj.id in ids:
-            db.session.expire(obj)
