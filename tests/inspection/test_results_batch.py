@@ -244,3 +244,33 @@ def test_only_agency_staff_with_a_certificate_in_date_record(client, mall, coded
 
     assert (response.status_code, response.json["code"]) == (422, "certificate_expired")
     assert db.session.scalar(select(InspectionResult.id)) is None
+
+
+def test_a_named_application_must_be_this_agencys_for_this_device_and_type_and_pending(
+        lab, mall, coded, make_unit):
+    from models.inspection import InspectionApplication
+
+    device, other_device = coded("3110"), coded("3110")
+    other_agency = make_unit("inspection", "610100")
+
+    def application(agency_id, equipment_id, kind="periodic", status="accepted"):
+        row = InspectionApplication(equipment_id=equipment_id, applicant_unit_id=mall.unit.id, agency_unit_id=agency_id,
+                                    region_code="610113", inspection_type=kind, requested_date=day(1), status=status,
+                                    contact_name="张三", contact_phone="13912345678")
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    theirs = application(other_agency.id, device.id, status="refused")
+    other_device_app = application(lab.unit.id, other_device.id)
+    wrong_type = application(lab.unit.id, device.id, kind="self_test")
+    done = application(lab.unit.id, device.id, status="completed")
+    pending = application(lab.unit.id, device.id)
+    answer = _send(lab, *(result_record(device.code, f"APP-{n}", application_id=app_id)
+                          for n, app_id in enumerate([theirs, other_device_app, wrong_type, done, pending, pending])))
+
+    assert [(r["status"], (r.get("error") or {}).get("code")) for r in answer["results"]] == [
+        ("error", "application_unknown"), ("error", "application_unknown"), ("error", "application_type_mismatch"),
+        ("error", "application_not_pending"), ("applied", None), ("error", "application_not_pending")]
+    completed = db.session.get(InspectionApplication, pending, populate_existing=True)
+    assert (completed.status, completed.result_id) == ("completed", answer["results"][4]["id"])
