@@ -13,9 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import BigInteger, Integer, String, insert, select, text
+from sqlalchemy import BigInteger, Integer, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import bulk
 from core.columns import JSONType, UTCDateTime
 from core.extensions import db
 from core.timeutil import as_utc, utcnow
@@ -128,7 +129,7 @@ class Change:
 def record_many(ctx: AuditContext, changes: Iterable[Change]) -> int:
     """Append many entries to the chain, in order, in the current transaction (no commit).
 
-    One lock, one read of the last hash, one executemany insert: a batch of 500 results costs
+    One lock, one read of the last hash, one insert (core.bulk): a batch of 500 results costs
     what a single entry costs plus the hashing. The lock serialises every audit writer until the
     transaction ends, so call this as late as possible in the request. Returns the number appended.
     """
@@ -146,8 +147,8 @@ def record_many(ctx: AuditContext, changes: Iterable[Change]) -> int:
                    after=_plain(change.after) if change.after is not None else None, prev_hash=prev)
         row["hash"] = prev = _digest(row)
         rows.append(row)
-    # executemany runs the rows in order, so ids follow the chain (verify_chain walks by id).
-    db.session.execute(insert(AuditEntry.__table__), rows)
+    # Ids are taken in order before the insert, so they follow the chain (verify_chain walks by id).
+    bulk.insert_with_ids(AuditEntry, rows)
     return len(rows)
 
 

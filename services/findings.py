@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 
 from core import audit, bulk
 from core.auth import Identity
@@ -303,9 +303,9 @@ def close_many(closing: Sequence[tuple[Finding, str]], closed_by_person_id: int 
         return []
     now = utcnow()
     befores = [snapshot(finding) for finding, _ in closing]
-    db.session.execute(update(Finding).execution_options(synchronize_session=False), [
-        {"id": finding.id, "status": "closed", "closed_at": now, "closing_note": note,
-         "closed_by_person_id": closed_by_person_id, "updated_at": now} for finding, note in closing])
+    bulk.update_rows(Finding, [{"id": finding.id, "status": "closed", "closed_at": now, "closing_note": note,
+                                "closed_by_person_id": closed_by_person_id, "updated_at": now}
+                               for finding, note in closing])
     changes = []
     for (finding, note), before in zip(closing, befores):
         after = {**before, "status": "closed", "closing_note": note, "closed_by_person_id": closed_by_person_id}

@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from core import audit, bulk
 from core.audit import Change
@@ -239,14 +239,13 @@ class Batch:
             before = {row.id: snapshot(row._asdict()) for row in db.session.execute(
                 select(InspectionResult.id, *(getattr(InspectionResult, name) for name in SNAPSHOT_FIELDS))
                 .where(bulk.among(InspectionResult.id, [item.result_id for item in changed])))}
-            db.session.execute(update(InspectionResult).execution_options(synchronize_session=False),
-                               [item.row for item in changed])
+            bulk.update_rows(InspectionResult, [item.row for item in changed])
         later = [item for item in self.items if item.reinspects is not None]
         for item in later:
             item.reinspection_of_id = item.row["reinspection_of_id"] = item.reinspects.result_id
         if later:
-            db.session.execute(update(InspectionResult).execution_options(synchronize_session=False),
-                               [{"id": item.result_id, "reinspection_of_id": item.reinspection_of_id} for item in later])
+            bulk.update_rows(InspectionResult, [{"id": item.result_id, "reinspection_of_id": item.reinspection_of_id}
+                                                for item in later])
         for item in self.items:
             action = "inspection_result.update" if item.old is not None else "inspection_result.record"
             self.changes.append(Change(action, "inspection_result", item.result_id, before.get(item.result_id),
@@ -314,8 +313,8 @@ class Batch:
             self.changes.append(Change("inspection_application.complete", "inspection_application", application.id,
                                        {"status": application.status, "result_id": application.result_id},
                                        {"status": status, "result_id": item.result_id}))
-        db.session.execute(update(InspectionApplication).execution_options(synchronize_session=False), updates)
-        db.session.execute(insert(InspectionApplicationEvent), events)
+        bulk.update_rows(InspectionApplication, updates)
+        bulk.insert_rows(InspectionApplicationEvent, events)
         results_state.expire(InspectionApplication, {row["id"] for row in updates})
         feed.stamp_ids(self.agency_id, [row["id"] for row in updates])
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
 from core import bulk
 from core.audit import Change
@@ -148,10 +148,7 @@ def recompute(items: Sequence[Any], history: dict[int, list[Any]], next_due: dic
             updates.append({"id": device_id, **values, "updated_at": now})
         _transition(state, device, failed, cleared)
     if updates:
-        table = Equipment.__table__
-        columns = [name for name in updates[0] if name != "id"]
-        stmt = update(table).where(table.c.id == bindparam("_id")).values({name: bindparam(name) for name in columns})
-        db.session.execute(stmt, [{**row, "_id": row["id"]} for row in updates])  # Core executemany
+        bulk.update_rows(Equipment, updates)
         expire(Equipment, {row["id"] for row in updates})
     return state
 
