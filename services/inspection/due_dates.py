@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import Integer, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.extensions import db
-from core.timeutil import utcnow
 from models.equipment import Equipment
 from models.inspection import DUE_SERIES, EquipmentDueDate
 from services.inspection.due_rules import (RULES, Dates, DeviceFacts, ResultFacts, add_months, covers,  # noqa: F401
@@ -90,7 +89,7 @@ def _dedupe(entries: Sequence[DueEntry]) -> list[DueEntry]:
 def store(entries: Sequence[DueEntry]) -> None:
     """Upsert the series rows (one executemany of INSERT .. ON CONFLICT DO UPDATE; PostgreSQL, and
     SQLite for `make run`), then set each touched device's `next_due_date` / `next_due_type` (the
-    DUE_TYPES label) to its earliest dated series (one read, one executemany: refresh_next_due).
+    DUE_TYPES label) to its earliest dated series in ONE UPDATE.
 
     A row is replaced only by a result of the same or a later inspection date (an older result
     arriving late does not move dates back; the same result sent again does). `reminded_for` is
@@ -129,44 +128,35 @@ def store(entries: Sequence[DueEntry]) -> None:
 
 def refresh_next_due(equipment_ids: Sequence[int]) -> None:
     """Set each device's next_due_date / next_due_type to its earliest dated series (ties: in
-    DUE_SERIES order); a device whose series have no date gets none. Rows already right are not
-    written.
-
-    One read by primary key (the devices joined to their dated series) and one executemany of the
-    changed rows. Not a correlated "earliest due date" subquery per device: for it the planner walks
-    the due-date index (ix_equipment_due_dates_due) device after device, seconds per 500 devices.
-    """
-    ids = sorted(set(equipment_ids))
-    if not ids:
+    DUE_SERIES order), in one UPDATE; a device whose series have no date gets none. Rows already
+    right are not written. PostgreSQL: one pass over the devices' series (DISTINCT ON) joined to the
+    devices by id; elsewhere correlated subqueries (the portable path)."""
+    if not equipment_ids:
         return
     due = EquipmentDueDate.__table__.c
-    current: dict[int, tuple[date | None, str | None]] = {}
-    earliest: dict[int, tuple[date, int, str]] = {}
-    rows = db.session.execute(
-        select(Equipment.id, Equipment.next_due_date, Equipment.next_due_type, due.series, due.due_date)
-        .outerjoin(EquipmentDueDate.__table__, (due.equipment_id == Equipment.id) & due.due_date.is_not(None))
-        .where(Equipment.id.in_(bindparam("ids", ids, expanding=True))))
-    for equipment_id, next_date, next_type, series, due_date in rows:
-        current[equipment_id] = (next_date, next_type)
-        if due_date is not None:
-            key = (due_date, _SERIES_ORDER.get(series, len(_SERIES_ORDER)), series)
-            if equipment_id not in earliest or key < earliest[equipment_id]:
-                earliest[equipment_id] = key
-    changed = []
-    for equipment_id, now_values in current.items():
-        first = earliest.get(equipment_id)
-        wanted = (first[0], DUE_SERIES.get(first[2])) if first else (None, None)
-        if now_values != wanted:
-            changed.append({"id": equipment_id, "next_due_date": wanted[0], "next_due_type": wanted[1]})
-    if not changed:
-        return
-    now = utcnow()
-    db.session.execute(update(Equipment).execution_options(synchronize_session=False),
-                       [{**row, "updated_at": now} for row in changed])
-    ids_changed = {row["id"] for row in changed}
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Equipment) and obj.id in ids_changed:
-            db.session.expire(obj)
+    order = case(*((due.series == key, index) for key, index in _SERIES_ORDER.items()), else_=len(_SERIES_ORDER))
+    label = case(*((due.series == key, text) for key, text in DUE_SERIES.items()), else_=None)
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = bindparam("ids", list(equipment_ids), type_=postgresql.ARRAY(Integer))
+        wanted = func.unnest(ids).table_valued("id").render_derived("wanted")
+        first = (select(due.equipment_id, due.due_date, label.label("label"))
+                 .where(due.equipment_id == any_(ids), due.due_date.is_not(None))
+                 .order_by(due.equipment_id, due.due_date, order).ext(postgresql.distinct_on(due.equipment_id))
+                 .subquery("first"))
+        source = (select(wanted.c.id, first.c.due_date, first.c.label)
+                  .select_from(wanted.outerjoin(first, first.c.equipment_id == wanted.c.id)).subquery("source"))
+        new_date, new_type, where = source.c.due_date, source.c.label, Equipment.id == source.c.id
+    else:
+        new_date = (select(due.due_date).where(due.equipment_id == Equipment.id, due.due_date.is_not(None))
+                    .order_by(due.due_date, order).limit(1).correlate(Equipment).scalar_subquery())
+        new_type = (select(label).where(due.equipment_id == Equipment.id, due.due_date.is_not(None))
+                    .order_by(due.due_date, order).limit(1).correlate(Equipment).scalar_subquery())
+        where = Equipment.id.in_(bindparam("ids", list(equipment_ids), expanding=True))
+    db.session.execute(
+        update(Equipment).where(where, Equipment.next_due_date.is_distinct_from(new_date)
+                                | Equipment.next_due_type.is_distinct_from(new_type))
+        .values(next_due_date=new_date, next_due_type=new_type)
+        .execution_options(synchronize_session="fetch"))
 
 
 def device_series(equipment_id: int) -> list[EquipmentDueDate]:
