@@ -62,7 +62,8 @@ def list_results_stmt(identity: Identity, *, equipment_id: int | None = None, eq
         stmt = stmt.where(InspectionResult.inspection_date >= date_from)
     if date_to is not None:
         stmt = stmt.where(InspectionResult.inspection_date <= date_to)
-    stmt = stmt.options(selectinload(InspectionResult.equipment), selectinload(InspectionResult.agency_unit))
+    stmt = stmt.options(selectinload(InspectionResult.equipment).selectinload(Equipment.use_unit),
+                        selectinload(InspectionResult.agency_unit))
     return stmt.order_by(InspectionResult.inspection_date.desc(), InspectionResult.id.desc())
 
 
