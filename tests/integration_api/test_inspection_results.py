@@ -93,3 +93,14 @@ def test_another_agencys_report_number_is_not_found(client, lab, coded, make_uni
 
     assert (response.status_code, response.json["code"]) == (404, "inspection_result_not_found")
     assert db.session.scalar(select(InspectionResult.report_file_id)) is None
+
+
+def test_a_report_larger_than_uploads_may_be_is_refused(app, client, lab, coded, monkeypatch):
+    device = coded("3110")
+    lab.machine.post("/open/v1/inspection/results", json={"records": [result_record(device.code, "BIG-1")]})
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 16)
+
+    response = _put_pdf(client, lab, "BIG-1", PDF)
+
+    assert (response.status_code, response.json["code"]) == (413, "file_too_large")
+    assert db.session.scalar(select(InspectionResult.report_file_id)) is None
