@@ -131,8 +131,9 @@ def record_results(identity: Identity, records: Sequence[Any]) -> list[RowOutcom
 
 
 def _report_no(raw: Any) -> str | None:
+    """The report number of an unreadable record, for its answer (None when it cannot be shown)."""
     value = raw.get("report_no") if isinstance(raw, dict) else None
-    return value[:64] if isinstance(value, str) else None
+    return value[:64] if isinstance(value, str) and results_input.storable_text(value) else None
 
 
 def _lock_report_numbers(agency_id: int, report_nos: Sequence[str]) -> None:

@@ -26,7 +26,9 @@ PROBLEM_FIELDS = ("description", "severity", "deadline", "item_key")
 # Severities an agency gives a problem: 一般 / 严重 (major is the findings domain's own escalation).
 PROBLEM_SEVERITIES = {key: SEVERITIES[key] for key in ("general", "serious")}
 MAX_INSPECTORS = 20
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Control characters other than tab and line breaks (PostgreSQL refuses NUL), and lone surrogates
+# (a JSON "\\ud800" escape: not UTF-8, nothing can store or answer it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,16 @@ class ResultInput:
         return problem.deadline or (self.report_date or self.inspection_date) + timedelta(days=default_days)
 
 
+def storable_text(value: str) -> bool:
+    """Text the database can hold and an answer can carry (no control character, no lone surrogate)."""
+    return _CONTROL.search(value) is None
+
+
+def _shown(name: str) -> str:
+    """A field name as an answer can carry it (an unknown name may hold anything)."""
+    return name[:64].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _text(raw: Mapping[str, Any], name: str, max_length: int, *, required: bool = False,
           label: str = "") -> str | None:
     value = raw.get(name)
@@ -75,7 +87,7 @@ def _text(raw: Mapping[str, Any], name: str, max_length: int, *, required: bool 
     if len(value) > max_length:
         raise InvalidInput.field(name, f"长度不能超过 {max_length}。")
     if _CONTROL.search(value):
-        raise InvalidInput.field(name, "不能包含控制字符。")
+        raise InvalidInput.field(name, "不能包含控制字符或无效字符。")
     return value
 
 
@@ -136,7 +148,7 @@ def _problems(raw: Mapping[str, Any], inspection_date: date, max_problems: int) 
             raise InvalidInput.field(f"problems.{index}", "应为对象。")
         unknown = sorted(set(item) - set(PROBLEM_FIELDS))
         if unknown:
-            raise InvalidInput.field(f"problems.{index}.{unknown[0]}", "不允许的字段。")
+            raise InvalidInput.field(f"problems.{index}.{_shown(unknown[0])}", "不允许的字段。")
         try:
             description = _text(item, "description", 1000, required=True, label="问题描述")
             severity = item.get("severity")
@@ -168,7 +180,7 @@ def read(raw: Any, today: date, max_problems: int) -> ResultInput:
         raise InvalidInput("每条记录应为 JSON 对象。", code="record_invalid")
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise InvalidInput.field(unknown[0], "不允许的字段。")
+        raise InvalidInput.field(_shown(unknown[0]), "不允许的字段。")
     report_no = _text(raw, "report_no", 64, required=True, label="报告编号")
     equipment_code = _text(raw, "equipment_code", 32)
     equipment_id = _integer(raw, "equipment_id")

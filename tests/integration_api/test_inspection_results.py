@@ -104,3 +104,18 @@ def test_a_report_larger_than_uploads_may_be_is_refused(app, client, lab, coded,
 
     assert (response.status_code, response.json["code"]) == (413, "file_too_large")
     assert db.session.scalar(select(InspectionResult.report_file_id)) is None
+
+
+def test_text_that_cannot_be_stored_is_a_row_error_not_a_server_error(client, lab, coded):
+    device = coded("3110")
+    body = ('{"records": [{"report_no": "A\\ud800", "equipment_code": "%s", "inspection_type": "periodic", '
+            '"conclusion": "\\u5408\\u683c", "inspection_date": "2026-01-01"}, {"\\udfff": 1}, '
+            '{"report_no": "NUL\\u0000", "equipment_code": "%s"}]}' % (device.code, device.code)).encode()
+    target, headers = signed_request(lab.machine.key_id, lab.machine.secret, "POST", "/open/v1/inspection/results",
+                                     body=body)
+
+    response = client.open(target, method="POST", data=body, headers=headers, content_type="application/json")
+
+    assert response.status_code == 200, response.json
+    assert response.json["counts"] == {"applied": 0, "unchanged": 0, "error": 3}
+    assert {r["external_id"] for r in response.json["results"]} == {None}
