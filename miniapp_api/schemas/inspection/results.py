@@ -62,7 +62,7 @@ class ResultQuery(PageQuery):
 
 
 class ReportAttachInput(InputSchema):
-    file_id = fields.String(required=True, validate=_text(32),
+    file_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{1,32}$", error="文件编号无效。"),
                             metadata={"description": "先以 POST /api/v1/uploads 上传 PDF 得到的文件编号"})
 
 
