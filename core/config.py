@@ -328,6 +328,10 @@ class Config:
 
         # The two regulations.
         self.FINDING_GENERAL_DEADLINE_DAYS = _int("FINDING_GENERAL_DEADLINE_DAYS", 7)
+        # Problems an inspection report lists: at most so many per report; a problem without its own
+        # rectification deadline gets this many days after the report date.
+        self.INSPECTION_RESULT_MAX_PROBLEMS = _int("INSPECTION_RESULT_MAX_PROBLEMS", 100)
+        self.INSPECTION_FINDING_DEADLINE_DAYS = _int("INSPECTION_FINDING_DEADLINE_DAYS", 30)
         self.DAILY_CHECK_SCAN_TTL_SECONDS = _int("DAILY_CHECK_SCAN_TTL_SECONDS", 12 * 3600)
         self.DAILY_CHECK_REMINDER_HOUR = _int("DAILY_CHECK_REMINDER_HOUR", 17)
         self.CHECKS_REMINDER_HOUR = _int("CHECKS_REMINDER_HOUR", 9)
@@ -367,6 +371,8 @@ class Config:
         # Requests per client per minute (0: no limit); a client's own `rate_limit_per_minute` overrides it.
         self.OPEN_RATE_LIMIT_PER_MINUTE = _int("OPEN_RATE_LIMIT_PER_MINUTE", 600)
         self.OPEN_BATCH_MAX_RECORDS = _int("OPEN_BATCH_MAX_RECORDS", 500)
+        # Inspection results per POST /open/v1/inspection/results (more is refused whole).
+        self.INSPECTION_RESULTS_BATCH_MAX = _int("INSPECTION_RESULTS_BATCH_MAX", 1000)
         # The open read API's cursor pages (/open/v1/requests, /open/v1/equipment): default and largest page.
         self.OPEN_PAGE_SIZE_DEFAULT = _int("OPEN_PAGE_SIZE_DEFAULT", 100)
         self.OPEN_PAGE_SIZE_MAX = _int("OPEN_PAGE_SIZE_MAX", 500)

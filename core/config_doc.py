@@ -144,6 +144,8 @@ DESCRIPTIONS = {
     "RISK_REMINDER_WORKDAYS_BEFORE": "working days before a deadline that a reminder goes out",
     "RISK_MAX_PHOTOS": "photos per risk report",
     "FINDING_GENERAL_DEADLINE_DAYS": "days to rectify a general finding",
+    "INSPECTION_RESULT_MAX_PROBLEMS": "most problems (findings) one inspection report may list",
+    "INSPECTION_FINDING_DEADLINE_DAYS": "days after the report date to rectify an inspection problem given no deadline",
     "DAILY_CHECK_SCAN_TTL_SECONDS": "a daily check's scan stays valid this long",
     "DAILY_CHECK_REMINDER_HOUR": "hour of the daily check reminder",
     "CHECKS_REMINDER_HOUR": "hour of the weekly and monthly reminders",
@@ -170,6 +172,7 @@ DESCRIPTIONS = {
     "OPEN_PAGE_SIZE_DEFAULT": "the open read API's page size when the caller names none",
     "OPEN_PAGE_SIZE_MAX": "the largest page the open read API gives",
     "OPEN_BATCH_MAX_RECORDS": "records per batch",
+    "INSPECTION_RESULTS_BATCH_MAX": "inspection results per batch (POST /open/v1/inspection/results); more is refused whole",
 }
 
 
