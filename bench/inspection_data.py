@@ -1,0 +1,223 @@
+"""The inspection benchmark's database and records.
+
+`ensure_database(n)` reuses the one-code benchmark's generator (`bench/onecode_data.py`: `n`
+devices over the catalogue and the regions, loaded with COPY, kept between runs as
+`platform_bench_onecode`), then copies it to `platform_bench_inspection` (`CREATE DATABASE ...
+TEMPLATE ... STRATEGY FILE_COPY`, seconds instead of minutes), so every run writes its results to
+a fresh copy and the one-code benchmark's data stays untouched.
+
+`prepare_agency()` adds, through the app and its services, a provincial inspection institute
+with its 核准证 in date, an approved scope (业务开通) covering every kind, every inspection type
+and the whole province, and an api client (inspection:read, inspection:write; no rate limit).
+`sample_devices()` draws inspectable devices (in use, registered, not excluded from inspection,
+not a cylinder); `result_record()` makes a record in the shape of the agreed interface (the JSON
+of POST /open/v1/inspection/results), with the §3.3 vocabulary of the device's category
+(`services.inspection.conclusions`); a failing one carries problems (findings, red code,
+messages). `plain_row()` is the same result as a bare `inspection_results` row, for the
+executemany comparison into `bench_plain_results` (LIKE inspection_results INCLUDING ALL).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import psycopg
+
+from bench import onecode_data
+
+DB_NAME = "platform_bench_inspection"
+DSN = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
+SQLALCHEMY_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
+# Its own Redis db (nonces, rate-limit counters, card cache): not the one-code (13) or open (12) benchmark's.
+REDIS_URL = os.environ.get("BENCH_INSPECTION_REDIS_URL", "redis://127.0.0.1:6379/10")
+SECRET_KEY = "bench-inspection-secret"
+AGENCY_NAME = "陕西省特种设备检验检测研究院（基准）"
+AGENCY_USCC = "12610000MB2954131T"
+PLAIN_TABLE = "bench_plain_results"
+KINDS = ("1000", "2000", "3000", "4000", "5000", "6000", "8000", "9000")
+# The inspection type a device's periodic result has, per inspection family (conclusions.family).
+RESULT_TYPE = {"elevator": "periodic", "crane": "periodic", "vehicle": "periodic", "ride": "periodic",
+               "ropeway": "periodic", "boiler": "external", "vessel": "periodic", "pipe": "periodic"}
+INSPECTORS = ["张检验", "李检测"]
+
+
+def log(message: str) -> None:
+    print(f"# {message}", flush=True)
+
+
+@dataclass
+class DataInfo:
+    devices: int
+    reused: bool
+    seconds: float
+    copy_seconds: float
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    code: str
+    catalogue_code: str
+    use_unit_id: int
+    region_code: str
+
+
+def app_config(**extra):
+    from core.config import Config
+
+    return Config(SQLALCHEMY_DATABASE_URI=SQLALCHEMY_URL, REDIS_URL=REDIS_URL, APP_ENV="development",
+                  SECRET_KEY=SECRET_KEY, OPEN_RATE_LIMIT_PER_MINUTE=0, **extra)
+
+
+def ensure_database(n: int) -> DataInfo:
+    """`n` devices in the one-code benchmark's database (made or reused), copied afresh to ours."""
+    source = onecode_data.ensure_database(n)
+    started = time.perf_counter()
+    with psycopg.connect(onecode_data.ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        # The template may have no other session: the generator's and migrate()'s are closed.
+        admin.execute(f'CREATE DATABASE "{DB_NAME}" TEMPLATE "{onecode_data.DB_NAME}" STRATEGY FILE_COPY')
+    copied = time.perf_counter() - started
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {PLAIN_TABLE}")
+        conn.execute(f"CREATE TABLE {PLAIN_TABLE} (LIKE inspection_results INCLUDING ALL)")
+    log(f"copied {onecode_data.DB_NAME} to {DB_NAME} in {copied:.1f} s")
+    return DataInfo(source.devices, source.reused, source.seconds, copied)
+
+
+def _people() -> tuple[int, int]:
+    """Whom a failing result tells: an admin and a 安全总监 per use unit, and a regulator with its
+    staff in every region (the one-code data has units but no people)."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from models.orgs import Region, Unit
+    from services.orgs import people
+
+    use_units = list(db.session.scalars(select(Unit).where(Unit.kind == "use").order_by(Unit.id)))
+    for unit in use_units:
+        people.add_person_record(unit, {"name": f"管理员{unit.id}", "phone": f"139{unit.id:08d}",
+                                        "roles": [{"role": "unit_admin"}]})
+        people.add_person_record(unit, {"name": f"安全总监{unit.id}", "phone": f"138{unit.id:08d}",
+                                        "roles": [{"role": "safety_director"}]})
+    regions = list(db.session.scalars(select(Region).order_by(Region.code)))
+    for region in regions:
+        unit = Unit(kind="regulator", status="approved", region_code=region.code,
+                    name=f"{region.name}市场监督管理局（基准）")
+        db.session.add(unit)
+        db.session.flush()
+        people.add_person_record(unit, {"name": f"{region.name}监管员", "phone": f"137{int(region.code):08d}",
+                                        "roles": [{"role": "regulator_staff"}, {"role": "unit_admin"}]})
+    return len(use_units), len(regions)
+
+
+def prepare_agency() -> tuple[str, str, int]:
+    """The benchmark agency, its approved scope and its client, and the people results tell:
+    (key_id, secret, agency unit id)."""
+    from app import create_app
+    from core import tx
+    from core.audit import AuditContext
+    from core.extensions import db
+    from models.inspection import INSPECTION_TYPES, AgencyApproval
+    from models.orgs import Unit
+    from services import clients
+
+    app = create_app(app_config())
+    with app.app_context():
+        units, regulators = _people()
+        log(f"people: an admin and a 安全总监 in each of {units} use units, a regulator in each of {regulators} regions")
+        today = date.today()
+        agency = Unit(kind="inspection", status="approved", region_code="610000", name=AGENCY_NAME, uscc=AGENCY_USCC,
+                      address="西安市高新区基准路 1 号", licence_no="TS7110000-2031", licence_expiry=date(2031, 12, 31))
+        db.session.add(agency)
+        db.session.flush()
+        db.session.add(AgencyApproval(unit_id=agency.id, region_code="610000", licence_no="TS7110000-2031",
+                                      valid_from=today - timedelta(days=30), valid_until=date(2031, 12, 31),
+                                      categories=list(KINDS), inspection_types=list(INSPECTION_TYPES),
+                                      region_codes=[], status="approved", decided_at=datetime.now(timezone.utc)))
+        issued = clients.create_client(AuditContext(None, None, "bench"), agency, "基准检验业务系统",
+                                       ["inspection:read", "inspection:write"], rate_limit_per_minute=0)
+        tx.commit()
+        key = (issued.key.key_id, issued.secret, agency.id)
+        db.session.remove()
+        db.engine.dispose()
+    return key
+
+
+def _excluded_patterns() -> list[str]:
+    """LIKE patterns of what takes no result here: INSPECTION_EXCLUDED_CATEGORIES and cylinders (2300)."""
+    codes = [*app_config().INSPECTION_EXCLUDED_CATEGORIES, "2300"]
+    return [code.upper().rstrip("0") + "%" for code in codes if code.strip("0")]
+
+
+def sample_devices(count: int) -> list[Device]:
+    """`count` distinct inspectable devices at random over the whole table."""
+    patterns = _excluded_patterns()
+    with psycopg.connect(DSN) as conn:
+        rows = conn.execute(
+            "SELECT id, equipment_code, catalogue_code, use_unit_id, region_code FROM equipment "
+            "WHERE use_status = 'in_use' AND registration_status = 'registered' AND equipment_code IS NOT NULL "
+            "AND NOT (catalogue_code LIKE ANY(%s)) ORDER BY random() LIMIT %s", (patterns, count)).fetchall()
+    if len(rows) < count:
+        raise RuntimeError(f"only {len(rows)} inspectable devices in {DB_NAME}; need {count}")
+    return [Device(*row) for row in rows]
+
+
+def result_record(device: Device, serial: int, failing: bool, today: date) -> dict[str, Any]:
+    """One result in the shape of POST /open/v1/inspection/results; a failing one has two problems."""
+    from services.inspection import conclusions
+
+    family = conclusions.family(device.catalogue_code)
+    kind = RESULT_TYPE[family]
+    words = conclusions.allowed(device.catalogue_code, kind)
+    grades = conclusions.grade_range(device.catalogue_code, kind)
+    if failing:
+        conclusion = "不合格" if "不合格" in words else "不符合要求"
+        grade = grades[1] if grades else None
+    else:
+        conclusion = "合格" if "合格" in words else "符合要求"
+        grade = 2 if grades else None
+    assert conclusion in words, (device.catalogue_code, kind, conclusion)
+    inspected = today - timedelta(days=serial % 20)
+    record = {"report_no": f"BENCH-{serial:07d}", "equipment_code": device.code, "inspection_type": kind,
+              "conclusion": conclusion, "safety_grade": grade, "inspection_date": inspected.isoformat(),
+              "report_date": today.isoformat(), "inspector_names": INSPECTORS}
+    if failing:
+        record["problems"] = [
+            {"description": "安全保护装置动作不可靠，需调整后复检", "severity": "serious",
+             "deadline": (today + timedelta(days=15)).isoformat(), "item_key": "8.1"},
+            {"description": "技术资料不全，需补齐维护保养记录", "severity": "general"}]
+    return record
+
+
+def plain_row(record: dict[str, Any], device: Device, agency_id: int, now: datetime) -> dict[str, Any]:
+    """The same result as a bare inspection_results row (no effects: the executemany comparison)."""
+    problems = record.get("problems", [])
+    return {"agency_unit_id": agency_id, "report_no": record["report_no"], "equipment_id": device.id,
+            "use_unit_id": device.use_unit_id, "region_code": device.region_code,
+            "inspection_type": record["inspection_type"], "work_type": None, "conclusion": record["conclusion"],
+            "safety_grade": record["safety_grade"], "forbids_use": bool(problems),
+            "inspection_date": date.fromisoformat(record["inspection_date"]),
+            "report_date": date.fromisoformat(record["report_date"]), "next_due": {},
+            "inspector_names": record["inspector_names"], "problem_count": len(problems),
+            "content_hash": hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest(),
+            "created_at": now, "updated_at": now}
+
+
+def effects(agency_id: int) -> dict[str, int]:
+    """What the ingest left behind, for the log: results, red devices, findings, messages, due rows."""
+    with psycopg.connect(DSN) as conn:
+        return dict(zip(("results", "forbidding", "red_devices", "findings", "due_rows", "outbox", "audit"),
+                        conn.execute(
+            """SELECT (SELECT count(*) FROM inspection_results WHERE agency_unit_id = %(a)s),
+                      (SELECT count(*) FROM inspection_results WHERE agency_unit_id = %(a)s AND forbids_use),
+                      (SELECT count(*) FROM equipment WHERE failed_inspection_result_id IS NOT NULL),
+                      (SELECT count(*) FROM findings WHERE source_type = 'inspection'),
+                      (SELECT count(*) FROM equipment_due_dates),
+                      (SELECT count(*) FROM outbox_messages),
+                      (SELECT count(*) FROM audit_entries)""", {"a": agency_id}).fetchone()))
