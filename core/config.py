@@ -251,6 +251,13 @@ class Config:
         self.MAINTENANCE_FILING_DEADLINE_DAYS = _int("MAINTENANCE_FILING_DEADLINE_DAYS", 30)
         self.MAINTENANCE_INTERVAL_DAYS_DEFAULT = _int("MAINTENANCE_INTERVAL_DAYS_DEFAULT", 15)
         self.INSPECTION_DUE_SOON_DAYS = _int("INSPECTION_DUE_SOON_DAYS", 30)
+        # 业务开通: which regulators decide an inspection agency's declared scope ("province", or "city":
+        # the city over the agency's region; the province may always decide).
+        self.INSPECTION_APPROVAL_LEVEL = _env("INSPECTION_APPROVAL_LEVEL", "province")
+        # domain.md §3.1 (a local rule, so settings): the agency plans within this many working days
+        # of accepting an application, and reports within this many working days of the inspection.
+        self.INSPECTION_PLAN_WORKDAYS = _int("INSPECTION_PLAN_WORKDAYS", 5)
+        self.INSPECTION_REPORT_WORKDAYS = _int("INSPECTION_REPORT_WORKDAYS", 10)
         # Rows above this run as an rq job with progress; smaller files are checked at once.
         self.IMPORT_INLINE_MAX_ROWS = _int("IMPORT_INLINE_MAX_ROWS", 500)
         self.IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 50000)

@@ -11,3 +11,13 @@ def remind_inspections_due() -> int:
     count = reminders.queue_inspection_reminders()
     tx.commit()
     return count
+
+
+def remind_agency_deadlines() -> int:
+    """Daily reminders to inspection agencies' admins and planned inspectors of plans and reports
+    due tomorrow or overdue (`services.inspection.planning`); a second run the same day sends nothing."""
+    from services.inspection import planning
+
+    count = planning.queue_deadline_reminders()
+    tx.commit()
+    return count

@@ -13,6 +13,7 @@ from miniapp_api.equipment import applications as equipment_applications
 from miniapp_api.equipment import claims as equipment_claims, imports as equipment_imports
 from miniapp_api.equipment import records as equipment_records
 from miniapp_api.inspection import applications as inspection_applications
+from miniapp_api.inspection import approvals as inspection_approvals, planning as inspection_planning
 from miniapp_api.orgs import people, regions, units
 from miniapp_api.risk import handling as risk_handling, insights as risk_insights
 from miniapp_api.risk import points as risk_points, reports as risk_reports
@@ -23,7 +24,8 @@ BLUEPRINTS = tuple(module.blp for module in (
     equipment_applications, equipment_claims, equipment_imports, notify)) + (notify.ops_blp,) + tuple(
     module.blp for module in (
         checks_appointments, checks_daily, findings, checks_reports, checks_production, checks_compliance,
-        risk_points, risk_reports, risk_handling, risk_insights, inspection_applications, clients, errors))
+        risk_points, risk_reports, risk_handling, risk_insights, inspection_applications,
+        inspection_planning, inspection_approvals, clients, errors))
 
 # Operations anyone may call (everything else needs `Authorization: Bearer <token>`); the scan
 # answers the public card without a token and more with one.

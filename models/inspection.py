@@ -125,13 +125,14 @@ class InspectionApplicationEvent(StepColumns, db.Model):
                                                 nullable=False, index=True)
 
 
-class AgencyApproval(TimestampMixin, db.Model):
+class AgencyApproval(ScopedByColumns, TimestampMixin, db.Model):
     """业务开通: what an inspection agency declares it is approved for (its 核准证, the catalogue
     categories and inspection types, the regions it serves), decided by the province or city.
 
     At most one approval per agency is `approved` at a time; a newly approved declaration
     supersedes the previous one. Applications can only be addressed within an approved scope
-    that is in date (`valid_until`)."""
+    that is in date (`valid_until`). Scoped like other rows: the agency sees its own, regulators
+    those of agencies in their region subtree."""
 
     __tablename__ = "agency_approvals"
     __table_args__ = (

@@ -7,14 +7,12 @@ from flask_smorest import Blueprint
 from core.auth import Identity, require_login
 from core.idempotency import idempotent
 from core.pagination import paginate
-from core.scoping import get_in_scope
 from miniapp_api.schemas.inspection.applications import (AcceptInput, AgencyPageSchema, AgencyQuery,
                                             InspectionApplicationDetailSchema, InspectionApplicationFullSchema,
                                             InspectionApplicationInput, InspectionApplicationPageSchema,
                                             InspectionApplicationQuery, RefuseInput, WithdrawInput)
-from models.equipment import Equipment
 from models.inspection import InspectionApplication
-from services.inspection import agencies, applications
+from services.inspection import agencies, applications, kinds
 
 blp = Blueprint("inspection", __name__, url_prefix="/api/v1/inspection", description="检验申请（报检）")
 
@@ -31,9 +29,10 @@ def _dump(identity: Identity, application: InspectionApplication):
 @blp.arguments(InspectionApplicationInput)
 @blp.response(201, InspectionApplicationFullSchema)
 def submit(data):
-    """Apply to an inspection agency for an inspection of one of the unit's devices."""
+    """Apply to an inspection agency for an inspection of one of the unit's devices (a 监督检验:
+    the production unit doing the work on it)."""
     identity = require_login()
-    equipment = get_in_scope(Equipment, data.pop("equipment_id"), identity, "未找到该设备。")
+    equipment = kinds.equipment_for(identity, data.pop("equipment_id"), data.get("inspection_type"))
     return applications.submit(identity, equipment, data)
 
 
@@ -59,10 +58,10 @@ def get(application_id):
 @blp.arguments(AcceptInput)
 @blp.response(200, InspectionApplicationFullSchema)
 def accept(data, application_id):
-    """The agency accepts and plans the inspection."""
+    """The agency accepts the application (a planned date given now is tentative; `plan` fixes it)."""
     identity = require_login()
     application = applications.get_application(identity, application_id)
-    return applications.accept(identity, application, data["planned_date"], data.get("note"))
+    return applications.accept(identity, application, data.get("planned_date"), data.get("note"))
 
 
 @blp.post("/applications/<int:application_id>/refuse")
@@ -91,7 +90,11 @@ def withdraw(data, application_id):
 @blp.arguments(AgencyQuery, location="query")
 @blp.response(200, AgencyPageSchema)
 def list_agencies(args):
-    """Approved inspection agencies, for anyone logged in to choose from."""
-    require_login()
+    """Inspection agencies with an in-date approved scope, for anyone logged in to choose from;
+    with `equipment_id` (or `catalogue_code`) and `inspection_type`, only those that can take it."""
+    identity = require_login()
     page, size = args.pop("page"), args.pop("page_size")
+    equipment_id = args.pop("equipment_id", None)
+    if equipment_id is not None:
+        args["equipment"] = kinds.equipment_for(identity, equipment_id, args.get("inspection_type"))
     return paginate(agencies.agencies_stmt(**args), page, size)

@@ -44,13 +44,16 @@ def test_the_agency_accepts_with_a_planned_date_and_the_applicant_is_told(client
     assert days(7) in inbox[0]["body"]
 
 
-def test_a_planned_date_in_the_past_or_missing_is_a_422(client, agency, submitted):
+def test_a_tentative_planned_date_in_the_past_is_a_422_and_accepting_without_one_leaves_it_to_the_plan(
+        client, agency, submitted):
     application = submitted()
     past = act(client, agency.headers, application["id"], "accept", planned_date=days(-1))
     assert (past.status_code, past.json["code"]) == (422, "planned_date_in_past")
     assert list(past.json["details"]["fields"]) == ["planned_date"]
-    missing = act(client, agency.headers, application["id"], "accept")
-    assert (missing.status_code, list(missing.json["details"]["fields"])) == (422, ["planned_date"])
+    accepted = act(client, agency.headers, application["id"], "accept")
+    assert accepted.status_code == 200, accepted.json
+    assert (accepted.json["status"], accepted.json["planned_date"]) == ("accepted", None)
+    assert accepted.json["plan_due_on"] > days(0)
 
 
 def test_the_agency_refuses_with_a_reason_and_the_device_may_be_applied_for_again(client, yanta, agency, device,
@@ -178,9 +181,11 @@ def test_pending_for_agency_is_the_newest_pending_application_addressed_to_it(cl
     assert applications.pending_for_agency(equipment.id, agency.unit.id) is None
     periodic = apply(equipment.id).json
     self_test = apply(equipment.id, inspection_type="self_test").json
-    apply(equipment.id, inspection_type="annual", agency_unit_id=other_agency.unit.id)
     assert applications.pending_for_agency(equipment.id, agency.unit.id).id == self_test["id"]
     act(client, yanta.headers, self_test["id"], "withdraw")
+    elsewhere = apply(equipment.id, inspection_type="self_test", agency_unit_id=other_agency.unit.id)
+    assert elsewhere.status_code == 201, elsewhere.json
+    # The newest pending application of the device is another agency's: this agency's is the periodic one.
     assert applications.pending_for_agency(equipment.id, agency.unit.id).id == periodic["id"]
     act(client, agency.headers, periodic["id"], "refuse", reason="不受理")
     assert applications.pending_for_agency(equipment.id, agency.unit.id) is None

@@ -150,7 +150,10 @@ def test_behind_a_proxy_the_limit_counts_the_forwarded_client(site, app, monkeyp
 @pytest.fixture
 def agency_with_application(client, site, make_unit, make_person, auth_headers):
     """An inspection agency and the use unit's pending periodic-inspection application to it."""
+    from tests.inspection.conftest import approve_scope
+
     agency = make_unit("inspection", "610100", name="扫码测试检验院")
+    approve_scope(agency)
     inspector_headers = auth_headers(make_person(agency, "inspector"))
     body = {"equipment_id": site["elevator"].id, "agency_unit_id": agency.id, "inspection_type": "periodic",
             "requested_date": (business_today() + timedelta(days=20)).isoformat(),
