@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
-from sqlalchemy import BigInteger, Integer, String, select, text
+from sqlalchemy import BigInteger, Integer, String, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.columns import JSONType, UTCDateTime
@@ -79,13 +79,19 @@ def _digest(entry: AuditEntry) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def _last_hash() -> str:
+    """Take the chain's lock (held to commit) and read the hash of its last entry."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    return session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+
+
 def record(ctx: AuditContext, action: str, entity_type: str, entity_id: Any,
            before: dict | None = None, after: dict | None = None) -> AuditEntry:
     """Append one entry to the chain in the current transaction (no commit)."""
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    prev = _last_hash()
     entry = AuditEntry(
         created_at=utcnow(),
         actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id, actor_client_id=ctx.client_id,
@@ -99,6 +105,48 @@ def record(ctx: AuditContext, action: str, entity_type: str, entity_id: Any,
     session.add(entry)
     session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of `record_many`: what happened to which record, before and after."""
+
+    action: str
+    entity_type: str
+    entity_id: Any
+    before: dict | None = None
+    after: dict | None = None
+
+
+def record_many(ctx: AuditContext, changes: Iterable[Change]) -> int:
+    """Append many entries to the chain, in order, in the current transaction (no commit).
+
+    One lock, one read of the last hash, one multi-row insert: a batch of 500 results costs
+    what a single entry costs plus the hashing. The lock serialises every audit writer until the
+    transaction ends, so call this as late as possible in the request. Returns the number appended.
+    """
+    changes = list(changes)
+    if not changes:
+        return 0
+    prev = _last_hash()
+    now = utcnow()
+    rows = []
+    for change in changes:
+        entry = AuditEntry(
+            created_at=now, actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id, actor_client_id=ctx.client_id,
+            client=ctx.client, ip=ctx.ip, action=change.action, entity_type=change.entity_type,
+            entity_id=str(change.entity_id),
+            before=_plain(change.before) if change.before is not None else None,
+            after=_plain(change.after) if change.after is not None else None, prev_hash=prev)
+        entry.hash = prev = _digest(entry)
+        rows.append({column: getattr(entry, column) for column in _INSERTED})
+    # executemany runs the rows in order, so ids follow the chain (verify_chain walks by id).
+    db.session.execute(insert(AuditEntry), rows)
+    return len(rows)
+
+
+_INSERTED = ("created_at", "actor_person_id", "actor_unit_id", "actor_client_id", "client", "ip", "action",
+             "entity_type", "entity_id", "before", "after", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)

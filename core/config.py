@@ -135,6 +135,12 @@ def _list_or(name: str, default: str) -> list[str]:
     return [] if value.strip() == "-" else [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _grade_years(name: str, default: str) -> dict[int, int]:
+    """"1:6,2:6,3:3" -> {1: 6, 2: 6, 3: 3} (安全状况等级: years to the next periodic inspection)."""
+    pairs = (item.partition(":") for item in _list_or(name, default))
+    return {int(grade): int(years) for grade, _, years in pairs}
+
+
 def _region_codes(name: str) -> dict[str, list[str]]:
     """"610100:3000,610100:4000" -> {"610100": ["3000", "4000"]}."""
     result: dict[str, list[str]] = {}
@@ -292,8 +298,40 @@ class Config:
         self.RISK_REMINDER_WORKDAYS_BEFORE = _int("RISK_REMINDER_WORKDAYS_BEFORE", 1)
         self.RISK_MAX_PHOTOS = _int("RISK_MAX_PHOTOS", 9)
 
+        # Inspection intervals (domain.md §3.2; docs/inspection-intervals.md): every one a setting.
+        # Elevators (TSG T7001-2023): periodic inspection in these years of the list counted from the
+        # 安装/改造 监督检验合格日期, a self-test (TSG T7008-2023) in the other years up to ELEVATOR_LIST_YEARS,
+        # then a periodic inspection every ELEVATOR_INTERVAL_AFTER_LIST_YEARS.
+        self.ELEVATOR_PERIODIC_YEARS = tuple(int(n) for n in _list_or("ELEVATOR_PERIODIC_YEARS", "1,4,7,9,11,13,15"))
+        self.ELEVATOR_LIST_YEARS = _int("ELEVATOR_LIST_YEARS", 15)
+        self.ELEVATOR_INTERVAL_AFTER_LIST_YEARS = _int("ELEVATOR_INTERVAL_AFTER_LIST_YEARS", 1)
+        # How early an inspection may be done without shifting later dates (it counts for its list year).
+        self.ELEVATOR_EARLY_MONTHS = _int("ELEVATOR_EARLY_MONTHS", 2)
+        self.ELEVATOR_SELF_TEST_EARLY_MONTHS = _int("ELEVATOR_SELF_TEST_EARLY_MONTHS", 1)
+        self.BOILER_EXTERNAL_MONTHS = _int("BOILER_EXTERNAL_MONTHS", 12)
+        self.BOILER_INTERNAL_MONTHS = _int("BOILER_INTERNAL_MONTHS", 24)
+        # Vessels (TSG 21-2016) and industrial pipes (TSG D7005-2018): first inspection within so many
+        # years of putting into use, then by 安全状况等级 (grade:years; a grade not listed may not be used).
+        self.VESSEL_FIRST_INSPECTION_YEARS = _int("VESSEL_FIRST_INSPECTION_YEARS", 3)
+        self.VESSEL_GRADE_YEARS = _grade_years("VESSEL_GRADE_YEARS", "1:6,2:6,3:3,4:3")
+        self.MOBILE_VESSEL_GRADE_YEARS = _grade_years("MOBILE_VESSEL_GRADE_YEARS", "1:5,2:5,3:3,4:3")
+        self.PIPE_FIRST_INSPECTION_YEARS = _int("PIPE_FIRST_INSPECTION_YEARS", 3)
+        self.PIPE_GRADE_YEARS = _grade_years("PIPE_GRADE_YEARS", "1:6,2:6,3:3")
+        self.ANNUAL_CHECK_MONTHS = _int("ANNUAL_CHECK_MONTHS", 12)
+        # Cranes (TSG Q7015-2016): these catalogue codes (with what is under them) yearly, the rest less often.
+        self.CRANE_YEARLY_CATEGORIES = _list_or("CRANE_YEARLY_CATEGORIES", "4150,4300,4400,4800")
+        self.CRANE_YEARLY_MONTHS = _int("CRANE_YEARLY_MONTHS", 12)
+        self.CRANE_OTHER_MONTHS = _int("CRANE_OTHER_MONTHS", 24)
+        self.OTHER_INSPECTION_MONTHS = _int("OTHER_INSPECTION_MONTHS", 12)
+        # Use units are reminded this many months before each due date (条例 §28: apply a month before).
+        self.INSPECTION_REMIND_MONTHS = _int("INSPECTION_REMIND_MONTHS", 1)
+
         # The two regulations.
         self.FINDING_GENERAL_DEADLINE_DAYS = _int("FINDING_GENERAL_DEADLINE_DAYS", 7)
+        # Problems an inspection report lists: at most so many per report; a problem without its own
+        # rectification deadline gets this many days after the report date.
+        self.INSPECTION_RESULT_MAX_PROBLEMS = _int("INSPECTION_RESULT_MAX_PROBLEMS", 100)
+        self.INSPECTION_FINDING_DEADLINE_DAYS = _int("INSPECTION_FINDING_DEADLINE_DAYS", 30)
         self.DAILY_CHECK_SCAN_TTL_SECONDS = _int("DAILY_CHECK_SCAN_TTL_SECONDS", 12 * 3600)
         self.DAILY_CHECK_REMINDER_HOUR = _int("DAILY_CHECK_REMINDER_HOUR", 17)
         self.CHECKS_REMINDER_HOUR = _int("CHECKS_REMINDER_HOUR", 9)
@@ -333,6 +371,8 @@ class Config:
         # Requests per client per minute (0: no limit); a client's own `rate_limit_per_minute` overrides it.
         self.OPEN_RATE_LIMIT_PER_MINUTE = _int("OPEN_RATE_LIMIT_PER_MINUTE", 600)
         self.OPEN_BATCH_MAX_RECORDS = _int("OPEN_BATCH_MAX_RECORDS", 500)
+        # Inspection results per POST /open/v1/inspection/results (more is refused whole).
+        self.INSPECTION_RESULTS_BATCH_MAX = _int("INSPECTION_RESULTS_BATCH_MAX", 1000)
         # The open read API's cursor pages (/open/v1/requests, /open/v1/equipment): default and largest page.
         self.OPEN_PAGE_SIZE_DEFAULT = _int("OPEN_PAGE_SIZE_DEFAULT", 100)
         self.OPEN_PAGE_SIZE_MAX = _int("OPEN_PAGE_SIZE_MAX", 500)

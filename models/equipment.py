@@ -110,6 +110,8 @@ class Equipment(ScopedByColumns, TimestampMixin, db.Model):
     failed_inspection_result_id: Mapped[int | None] = mapped_column(Integer)
     # 安装 (or 改造) 监督检验合格日期: where an elevator's year list starts (TSG T7001-2023).
     supervision_passed_on: Mapped[date | None] = mapped_column(Date)
+    # The report number of that 监督检验: what a use registration of a newly installed device cites.
+    supervision_report_no: Mapped[str | None] = mapped_column(String(64))
 
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="new")  # new / import / claim
     created_by_unit_id: Mapped[int | None] = mapped_column(Integer)

@@ -8,15 +8,22 @@ Hazard escalation (Order 74, the use-unit chapters, e.g. art. 70 for elevators):
   public card turns red) and the 安全总监 is told; only the 安全总监 closes it, with evidence,
   which restores the device once no other open serious finding remains on it.
 `major` (重大, GB 45067-2024) is handled as `serious`.
+
+An inspection agency's report lists its problems in bulk (`open_many`, source `inspection`): each
+has a deadline, none an immediate action, and none stops the device (the report's conclusion
+decides whether it may be used). The unit closes them with `close_finding` under the same rules; a
+passing re-inspection closes those still open (`close_many`). The bulk functions return the audit
+changes for the caller to append with the rest of its request (`core.audit.record_many`).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select, update
 
 from core import audit
 from core.auth import Identity
@@ -239,6 +246,73 @@ def _restore_if_clear(identity: Identity, finding: Finding) -> None:
         db.session.flush()
         audit.record(identity.audit_context(), "equipment.hazard_restore", "equipment", equipment.id,
                      {"hazard_stopped": True}, {"hazard_stopped": False, "finding_id": finding.id})
+
+
+@dataclass(frozen=True)
+class NewFinding:
+    """One problem found on a device by a source that reports many at once (an inspection report)."""
+
+    source_id: int
+    equipment_id: int
+    unit_id: int
+    region_code: str
+    severity: str
+    description: str
+    deadline: date | None
+    item_key: str | None = None
+
+
+def open_many(source_type: str, items: Sequence[NewFinding], reported_by_person_id: int | None) -> list[audit.Change]:
+    """Open many findings in one statement (no immediate action, nothing stopped: the source's own
+    verdict decides the device's use). Returns the `finding.open` audit changes, in order.
+    The caller validated severities and deadlines."""
+    if not items:
+        return []
+    now = utcnow()
+    rows = [{"source_type": source_type, "source_id": item.source_id, "equipment_id": item.equipment_id,
+             "unit_id": item.unit_id, "region_code": item.region_code, "severity": item.severity,
+             "item_key": item.item_key, "description": item.description, "photo_ids": [], "status": "open",
+             "deadline": item.deadline, "immediate_action": None, "reported_by_person_id": reported_by_person_id,
+             "closing_evidence_ids": [], "created_at": now, "updated_at": now} for item in items]
+    ids = db.session.scalars(insert(Finding).returning(Finding.id, sort_by_parameter_order=True), rows).all()
+    return [audit.Change("finding.open", "finding", finding_id, None, _row_snapshot(row))
+            for finding_id, row in zip(ids, rows)]
+
+
+def _row_snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    keys = ("source_type", "source_id", "equipment_id", "unit_id", "severity", "item_key", "status", "deadline",
+            "immediate_action", "closed_by_person_id", "closing_note", "closing_evidence_ids")
+    return {key: row.get(key) for key in keys}
+
+
+def open_for_sources(source_type: str, source_ids: Sequence[int]) -> list[Finding]:
+    """The still-open findings of these sources, by id (one query)."""
+    if not source_ids:
+        return []
+    return list(db.session.scalars(select(Finding).where(
+        Finding.source_type == source_type, Finding.source_id.in_(sorted(set(source_ids))),
+        Finding.status == "open").order_by(Finding.id)))
+
+
+def close_many(closing: Sequence[tuple[Finding, str]], closed_by_person_id: int | None) -> list[audit.Change]:
+    """Close open findings each with its own note (a passing re-inspection, a corrected report),
+    in one statement; returns the `finding.close` audit changes. No evidence is asked: the closing
+    comes from the source's own later verdict, not from the unit."""
+    closing = [(finding, note) for finding, note in closing if finding.status == "open"]
+    if not closing:
+        return []
+    now = utcnow()
+    befores = [snapshot(finding) for finding, _ in closing]
+    db.session.execute(update(Finding).execution_options(synchronize_session=False), [
+        {"id": finding.id, "status": "closed", "closed_at": now, "closing_note": note,
+         "closed_by_person_id": closed_by_person_id, "updated_at": now} for finding, note in closing])
+    for finding, _ in closing:
+        db.session.expire(finding)
+    changes = []
+    for (finding, note), before in zip(closing, befores):
+        after = {**before, "status": "closed", "closing_note": note, "closed_by_person_id": closed_by_person_id}
+        changes.append(audit.Change("finding.close", "finding", finding.id, before, after))
+    return changes
 
 
 def is_overdue(finding: Finding, today: date | None = None) -> bool:

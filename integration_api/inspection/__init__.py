@@ -4,3 +4,4 @@ and their report files, and the master data of the devices the agency inspects. 
 the same service functions as the agency's staff do through /api/v1/inspection."""
 from integration_api.inspection import applications  # noqa: F401
 from integration_api.inspection import equipment  # noqa: F401
+from integration_api.inspection import results  # noqa: F401

@@ -116,6 +116,7 @@ def upgrade():
         batch_op.add_column(sa.Column('last_inspection_grade', sa.SmallInteger(), nullable=True))
         batch_op.add_column(sa.Column('failed_inspection_result_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('supervision_passed_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('supervision_report_no', sa.String(length=64), nullable=True))
 
     with op.batch_alter_table('inspection_applications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('work_type', sa.String(length=16), nullable=True))
@@ -163,6 +164,7 @@ def downgrade():
         batch_op.drop_column('work_type')
 
     with op.batch_alter_table('equipment', schema=None) as batch_op:
+        batch_op.drop_column('supervision_report_no')
         batch_op.drop_column('supervision_passed_on')
         batch_op.drop_column('failed_inspection_result_id')
         batch_op.drop_column('last_inspection_grade')

@@ -5,12 +5,13 @@ Registered with onecode at import (the `services.equipment` package imports this
 any process that touches equipment services also keeps the scan cache in step with devices.
 
 Colour of the public card: green, inspection in date; yellow, due within
-INSPECTION_DUE_SOON_DAYS or not yet known; red, overdue, not in use (停用, 报废, ...) or stopped
-for a serious hazard.
+INSPECTION_DUE_SOON_DAYS or not yet known; red, overdue, not in use (停用, 报废, ...), stopped
+for a serious hazard, or its latest inspection forbids use (不合格, 不符合要求, the worst 安全状况等级:
+`Equipment.failed_inspection_result_id`, set and cleared by the inspection domain, 法 §40).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ from models.orgs import Unit
 from qr.codes import code_url
 from qr.render import LabelText
 from services.equipment.records import MANAGER_ROLES
-from services.onecode import assign, resolve, targets, views
+from services.onecode import assign, cache, resolve, targets, views
 
 TARGET = "equipment"
 PUBLIC_ACTIONS = ("report_problem", "complain")
@@ -44,6 +45,7 @@ _USE_UNIT, _MAINTAINER = aliased(Unit, name="use_unit"), aliased(Unit, name="mai
 CARD_COLUMNS = (
     Equipment.catalogue_code, CatalogueEntry.name.label("category"), CatalogueEntry.kind_code,
     Equipment.registration_cert_no, Equipment.use_status, Equipment.hazard_stopped,
+    Equipment.failed_inspection_result_id,
     Equipment.last_inspection_date, Equipment.last_inspection_conclusion, Equipment.next_due_date,
     Equipment.next_due_type, Equipment.address, Equipment.legacy_use_unit_name,
     _USE_UNIT.name.label("use_unit_name"), _MAINTAINER.name.label("maintenance_unit_name"),
@@ -65,11 +67,14 @@ def join_card_units(stmt: Select) -> Select:
 
 
 def status_colour(use_status: str, next_due: date | None, hazard_stopped: bool = False,
-                  today: date | None = None) -> tuple[str, str]:
-    """(colour, Chinese text) for the public card (TSG 08: no use past the inspection due date)."""
+                  today: date | None = None, failed_inspection: bool = False) -> tuple[str, str]:
+    """(colour, Chinese text) for the public card (TSG 08: no use past the inspection due date;
+    法 §40: no use after a failed inspection until a re-inspection passes)."""
     today = today or business_today()
     if hazard_stopped:
         return "red", "存在严重事故隐患，已停止使用"
+    if failed_inspection:
+        return "red", "检验结论为不合格，禁止使用"
     if use_status != "in_use":
         return "red", f"设备{USE_STATUSES.get(use_status, use_status)}，请勿使用"
     if next_due is None:
@@ -83,7 +88,8 @@ def status_colour(use_status: str, next_due: date | None, hazard_stopped: bool =
 
 def public_card(code: str, row: Any) -> dict[str, Any]:
     """The public card: a fixed list of fields, no personal data, only what a passer-by needs."""
-    colour, text = status_colour(row.use_status, row.next_due_date, row.hazard_stopped)
+    colour, text = status_colour(row.use_status, row.next_due_date, row.hazard_stopped,
+                                 failed_inspection=row.failed_inspection_result_id is not None)
     return {
         "code": code,
         "category_code": row.catalogue_code,
@@ -102,6 +108,12 @@ def public_card(code: str, row: Any) -> dict[str, Any]:
         "rescue_phone": current_app.config["RESCUE_PHONE"] if row.kind_code == ELEVATOR_KIND else None,
         "actions": list(PUBLIC_ACTIONS),
     }
+
+
+def cards_changed(equipment_ids: Iterable[int]) -> None:
+    """Devices whose card columns a bulk statement changed (an inspection batch): their cached
+    public cards are dropped after commit, as for a change the session flushed."""
+    cache.mark_changed(TARGET, equipment_ids)
 
 
 # -- code rules -----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ Two entries per code, both ready to send:
 
 The codes cached for a target are kept in a set, so a change to the target (seen at flush, acted
 on at commit) deletes all of its entries. Which models stand for which target is registered by
-the target's domain (`targets.Target.watch`). Bulk Core updates bypass the session and are
-covered by the TTL (PUBLIC_CACHE_SECONDS).
+the target's domain (`targets.Target.watch`). Bulk Core updates bypass the session: their
+writer names the changed targets with `mark_changed`; anything missed is covered by the TTL
+(PUBLIC_CACHE_SECONDS).
 
 A read is one round trip on the process's own connection (core.redis.OwnConnection): the
 client's rate-limit counter is bumped and the asked keys are read in one write, so a public scan
@@ -19,6 +20,7 @@ puts no limit; nothing fails.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
@@ -27,6 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import ratelimit
+from core.extensions import db
 from core.redis import get_redis, own_connection
 from models.onecode import Code
 from services.onecode import targets
@@ -169,6 +172,14 @@ def _collect(session: Session, flush_context) -> None:
                 continue
             idents = (ident,) if isinstance(ident, int) else ident
             session.info.setdefault(_DIRTY, set()).update((target_type, i) for i in idents)
+
+
+def mark_changed(target_type: str, target_ids: Iterable[int]) -> None:
+    """Targets changed by a bulk Core statement (which the flush listener cannot see): their
+    cached entries are dropped after the current transaction commits, like a flushed change."""
+    ids = {int(i) for i in target_ids}
+    if ids:
+        db.session.info.setdefault(_DIRTY, set()).update((target_type, i) for i in ids)
 
 
 @event.listens_for(Session, "after_commit")
