@@ -17,10 +17,11 @@ is the endpoint's rate over the plain insert's. Then the first measured batches 
 the upsert by report number answers every record `unchanged`.
 
 Figures: results per second, p50 and p99 per batch, the plain insert's rows per second and p99,
-their ratio, the resend's p50; the gunicorn workers' CPU per batch. When the goal (>= 3,000
-results/s and p99 < 1 s per 500-result batch) is missed, or with BENCH_INSPECTION_PROFILE=1, one
-more batch is profiled in-process (cProfile, SQL statements counted and timed) and the top of the
-profile printed: where the time goes.
+their ratio, the resend's p50; the gunicorn workers' CPU per batch and the app's own time per batch
+(its access log). When the goal (>= 3,000 results/s and p99 < 1 s per 500-result batch) is missed,
+or with BENCH_INSPECTION_PROFILE=1, two more batches run in-process: one alone, timed, and one
+under cProfile with its SQL statements counted and timed; the top of the profile is printed:
+where the time goes.
 
 Settings: BENCH_INSPECTION_DEVICES (default 1,000,000; e.g. 50000 for a quick run),
 BENCH_INSPECTION_BATCHES, BENCH_INSPECTION_BATCH_SIZE, BENCH_INSPECTION_THREADS,
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import cProfile
 import io
+import json
 import os
 import pstats
 import statistics
@@ -194,8 +196,21 @@ def report(name: str, run: Run, results: int) -> float:
     return rate
 
 
-def profile_batch(batch: Batch, key_id: str, secret: str) -> None:
-    """One batch in-process under cProfile, SQL statements counted: where the time goes."""
+def server_durations(server: Server) -> list[float]:
+    """The app's own duration (ms) of each answered results batch, in the order they finished."""
+    durations = []
+    for line in server.log_path.read_text(errors="replace").splitlines():
+        if PATH in line and '"status": 200' in line:
+            try:
+                durations.append(json.loads(line)["duration_ms"])
+            except (ValueError, KeyError):
+                continue
+    return durations
+
+
+def profile_batch(batches: list[Batch], key_id: str, secret: str) -> None:
+    """One batch in-process alone (timed), then another under cProfile with the SQL statements
+    counted and timed: where the time goes."""
     from sqlalchemy import event
 
     from app import create_app
@@ -218,6 +233,12 @@ def profile_batch(batch: Batch, key_id: str, secret: str) -> None:
             statements.setdefault(words[:90] + (" [many]" if executemany else ""), []).append(elapsed)
 
     api = FlaskOpenClient(app.test_client(), key_id, secret)
+    started = time.perf_counter()
+    response = api.post(PATH, json={"records": batches[0].records})
+    note(f"in-process, alone, no profiler: one batch of {len(batches[0].records)} in "
+         f"{(time.perf_counter() - started) * 1000:.0f} ms (HTTP {response.status_code})")
+    statements.clear()
+    batch = batches[1]
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
@@ -249,9 +270,9 @@ def main() -> None:
     key_id, secret, agency_id = data.prepare_agency()
     today = date.today()
     warmup, measured = THREADS, BATCHES
-    devices = data.sample_devices((warmup + measured + 1) * BATCH_SIZE)
+    devices = data.sample_devices((warmup + measured + 2) * BATCH_SIZE)
     batches = make_batches(devices, 1, today)
-    warm_batches, run_batches, spare = batches[:warmup], batches[warmup:warmup + measured], batches[-1]
+    warm_batches, run_batches, spares = batches[:warmup], batches[warmup:warmup + measured], batches[-2:]
     results = sum(len(b.records) for b in run_batches)
     failing = sum(1 for b in run_batches for r in b.records if r.get("problems"))
     note(f"{measured} batches of {BATCH_SIZE} ({results:,} results, {failing:,} failing with 2 problems each) "
@@ -263,13 +284,15 @@ def main() -> None:
         wait_ready(server, "/healthz")
         warm = drive(warm_batches, api_sender(server.url().rstrip("/"), key_id, secret))
         if warm.problems:
-            raise RuntimeError(f"warm-up refused: {warm.problems[:3]}\n{server.log_tail()}")
+            tail = "\n".join(line[:1500] for line in server.log_tail(12).splitlines())
+            raise RuntimeError(f"warm-up refused: {warm.problems[:3]}\n{tail}")
         cpu = server.worker_cpu_seconds()
         api_run = drive(run_batches, api_sender(server.url().rstrip("/"), key_id, secret))
         worker_cpu = server.worker_cpu_seconds() - cpu
         resend = drive(run_batches[:RESEND_BATCHES], api_sender(server.url().rstrip("/"), key_id, secret))
     finally:
         stop_server(server)
+    served = server_durations(server)[warmup:warmup + measured]
     make_plain, engine = plain_sender(agency_id)
     try:
         drive(warm_batches, make_plain)
@@ -279,6 +302,10 @@ def main() -> None:
 
     rate = report("inspection_results", api_run, results)
     figure("inspection_worker_cpu_per_batch_ms", round(worker_cpu * 1000 / max(1, measured), 1), "ms")
+    if served:
+        figure("inspection_server_batch_p50_ms", round(statistics.median(served), 1), "ms")
+        note(f"  server side (access log): p50 {statistics.median(served):.0f} ms, max {max(served):.0f} ms per batch; "
+             f"the rest of a client's latency is waiting for a free worker ({THREADS} threads, 2 workers)")
     figure("inspection_resend_batch_p50_ms", round(resend.p(0.5) * 1000, 1), "ms")
     note(f"  resend of {RESEND_BATCHES} batches: statuses {resend.statuses} (all unchanged expected)")
     plain_rate = report("plain_executemany_rows", plain_run, results)
@@ -291,7 +318,7 @@ def main() -> None:
     note(f"goal >= {GOAL_RATE:,} results/s and p99 < {GOAL_P99_S:g} s per {BATCH_SIZE}-result batch: "
          f"{rate:,.0f} results/s, p99 {p99:.2f} s -- {'met' if met else 'NOT met'}")
     if PROFILE == "1" or (PROFILE == "auto" and not met):
-        profile_batch(spare, key_id, secret)
+        profile_batch(spares, key_id, secret)
     note(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
