@@ -45,7 +45,8 @@ SECRET_KEY = "bench-inspection-secret"
 AGENCY_NAME = "陕西省特种设备检验检测研究院（基准）"
 AGENCY_USCC = "12610000MB2954131T"
 PLAIN_TABLE = "bench_plain_results"
-KINDS = ("1000", "2000", "3000", "4000", "5000", "6000", "8000", "9000")
+# What the approval covers: every kind, pipes only as 8300 工业管道 (8100 长输 and 8200 公用 are not inspected here).
+KINDS = ("1000", "2000", "3000", "4000", "5000", "6000", "8300", "9000")
 # The inspection type a device's periodic result has, per inspection family (conclusions.family).
 RESULT_TYPE = {"elevator": "periodic", "crane": "periodic", "vehicle": "periodic", "ride": "periodic",
                "ropeway": "periodic", "boiler": "external", "vessel": "periodic", "pipe": "periodic"}
