@@ -42,7 +42,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic(inspection.remind_inspections_due, "0 1 * * *", queue="notify", timeout=600,
              description="inspection-due reminders to use units at 09:00 Asia/Shanghai (once a week each)"),
     Periodic(inspection.remind_agency_deadlines, "5 1 * * *", queue="notify", timeout=600,
-             description="agencies' plan and report deadlines due tomorrow or overdue, 09:05 Asia/Shanghai (once a day)"),
+             description="agencies' plan and report deadlines due tomorrow or overdue at 09:05 (once a day)"),
     Periodic(orgs.remind_expiring_certificates, "10 1 * * *", queue="notify", timeout=600,
              description="certificates (作业/检验/检测人员证) and unit licences within "
                          "CERTIFICATE_EXPIRY_LEAD_DAYS (30) of expiry, and again at expiry, at 09:10 "

@@ -54,7 +54,8 @@ class FeedApplicationSchema(OutputSchema):
     status_name = fields.Function(lambda a: INSPECTION_APPLICATION_STATUSES[a.status])
     inspection_type = fields.String()
     inspection_type_name = fields.Function(lambda a: INSPECTION_TYPES.get(a.inspection_type))
-    work_type = fields.String(allow_none=True, metadata={"description": "监督检验：installation / alteration / major_repair"})
+    work_type = fields.String(allow_none=True,
+                              metadata={"description": "监督检验：installation / alteration / major_repair"})
     work_type_name = fields.Function(lambda a: SUPERVISION_WORKS.get(a.work_type) if a.work_type else None)
     equipment = fields.Nested(FeedEquipmentSchema)
     applicant_unit_id = fields.Integer()

@@ -21,7 +21,6 @@ change-feed stamp and an in-app message to the other party. Services flush; the 
 """
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from typing import Any
 
@@ -36,7 +35,7 @@ from core.extensions import db
 from core.idcodes import check_field, phone_problem
 from core.scoping import get_in_scope, scoped
 from core.timeutil import business_today, utcnow
-from models.equipment import GONE_STATUSES, REGISTRATION_STATUSES, USE_STATUSES, Equipment
+from models.equipment import Equipment
 from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
                                InspectionApplication, InspectionApplicationEvent)
 from services import notify
@@ -69,7 +68,6 @@ MESSAGE_TEMPLATES = {action: f"inspection_application_{past}" for action, past i
 APPLICANT_ROLES = ("unit_admin", "principal", "safety_director", "safety_officer")
 AGENCY_ROLES = ("unit_admin", "inspector", "tester")
 CERTIFIED_AGENCY_ROLES = ("inspector", "tester")
-NOTICE_MONTHS = 1  # 条例 §28
 
 
 def type_label(application: InspectionApplication) -> str:
@@ -82,26 +80,6 @@ def snapshot(application: InspectionApplication) -> dict[str, Any]:
         "equipment_id", "applicant_unit_id", "agency_unit_id", "region_code", "inspection_type", "work_type",
         "reinspection_of_result_id", "requested_date", "planned_date", "status", "late", "contact_name",
         "decision_note", "plan_due_on", "inspector_person_ids", "report_due_on", "result_id")}
-
-
-def _months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def is_late(equipment: Equipment, inspection_type: str, today: date) -> bool:
-    """条例 §28: applied less than a month before the validity expires, or after it expired.
-
-    The device's recorded due date counts when it is for this type of inspection (or of no
-    stated type): an elevator's self-test due next month says nothing of its periodic inspection.
-    A device without a recorded due date cannot be late, nor a 监督检验 or 首次检验 (no series).
-    """
-    due, due_type = equipment.next_due_date, equipment.next_due_type
-    if inspection_type in ("supervision", "first") or due is None or due_type not in (None, INSPECTION_TYPES[inspection_type]):
-        return False
-    return today > _months_before(due, NOTICE_MONTHS)
 
 
 # -- who may act ---------------------------------------------------------------------------
@@ -211,13 +189,13 @@ def submit(identity: Identity, equipment: Equipment, data: dict) -> InspectionAp
     if kind == "supervision":
         kinds.require_supervisable(equipment)
     else:
-        _check_inspectable(equipment)
+        kinds.require_inspectable(equipment)
     _refuse_second_pending(equipment.id, kind)
     application = InspectionApplication(
         equipment=equipment, applicant_unit_id=identity.unit_id, agency_unit=agency,
         region_code=equipment.region_code, inspection_type=kind, work_type=work_type,
         reinspection_of_result_id=reinspection_of,
-        requested_date=data["requested_date"], status="submitted", late=is_late(equipment, kind, today),
+        requested_date=data["requested_date"], status="submitted", late=kinds.is_late(equipment, kind, today),
         contact_name=contact_name, contact_phone=data["contact_phone"], note=_clean(data.get("note")),
         submitted_at=utcnow(), created_by_person_id=identity.person_id)
     try:
@@ -234,16 +212,6 @@ def submit(identity: Identity, equipment: Equipment, data: dict) -> InspectionAp
                  f"{equipment.equipment_code or equipment.id}，{equipment.address or ''}），"
                  f"期望 {application.requested_date.isoformat()} 检验。")
     return application
-
-
-def _check_inspectable(equipment: Equipment) -> None:
-    if equipment.registration_status != "registered" or equipment.use_status in GONE_STATUSES:
-        status = (USE_STATUSES.get(equipment.use_status) if equipment.use_status in GONE_STATUSES
-                  else REGISTRATION_STATUSES.get(equipment.registration_status))
-        raise RuleViolation(f"设备当前为「{status}」，只有已办理使用登记且未报废、注销的设备可以申请检验。",
-                            code="equipment_not_inspectable",
-                            details={"use_status": equipment.use_status,
-                                     "registration_status": equipment.registration_status})
 
 
 def _refuse_second_pending(equipment_id: int, inspection_type: str) -> None:
@@ -359,12 +327,19 @@ def refuse(identity: Identity, application: InspectionApplication, reason: str) 
 
 def withdraw(identity: Identity, application: InspectionApplication,
              reason: str | None = None) -> InspectionApplication:
-    """The applicant withdraws a pending (submitted or accepted) application; the reason is optional.
+    """The applicant withdraws a pending (submitted, accepted or planned) application; the reason
+    is optional.
 
-    Raises Forbidden (403: not the applicant's use-unit staff), RuleViolation (409: already
+    Raises Forbidden (403: not the applicant's staff who may apply), RuleViolation (409: already
     decided or withdrawn). Queues a message to the agency's staff.
     """
-    _require_applicant(identity, application.applicant_unit_id)
+    if application.inspection_type == "supervision":
+        if identity.unit_id != application.applicant_unit_id or not identity.has_role(
+                *kinds.SUPERVISION_APPLICANT_ROLES):
+            raise Forbidden("只有申请监督检验的生产单位的管理员、主要负责人或质量安全总监可以撤回。",
+                            code="not_supervision_applicant")
+    else:
+        _require_applicant(identity, application.applicant_unit_id)
     reason = _clean(reason)
     _lock(application)
     before = snapshot(application)

@@ -206,12 +206,14 @@ def _next_status(status: str | None, action: str) -> str:
 
 
 def _move(identity: Identity, approval: AgencyApproval, action: str, note: str | None) -> None:
-    """Lock the row, check and make the transition, record who decided, audit it."""
+    """Lock the row, check and make the transition, record who decided (a superseded row keeps its
+    decision: the audit entry says who superseded it), audit it."""
     db.session.refresh(approval, with_for_update=True)
     before = snapshot(approval)
     approval.status = _next_status(approval.status, action)
-    approval.decision_note = note
-    approval.decided_at, approval.decided_by_person_id = utcnow(), identity.person_id
+    if action != "supersede":
+        approval.decision_note = note
+        approval.decided_at, approval.decided_by_person_id = utcnow(), identity.person_id
     db.session.flush()
     audit.record(identity.audit_context(), f"agency_approval.{action}", "agency_approval", approval.id, before,
                  snapshot(approval))

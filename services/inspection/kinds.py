@@ -15,8 +15,12 @@
 - Every other type is applied for by the device's use unit, for a registered device not gone.
 - A 复检 names the failed result it re-inspects (`reinspection_of_result_id`): a result of this
   device, of this inspection type, that forbade use.
+- 条例 §28 (`is_late`): applied less than a month before the series' due date is flagged late.
 """
 from __future__ import annotations
+
+import calendar
+from datetime import date
 
 from sqlalchemy import select
 
@@ -24,7 +28,7 @@ from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from core.extensions import db
 from core.scoping import get_in_scope
-from models.equipment import GONE_STATUSES, USE_STATUSES, Application, Equipment
+from models.equipment import GONE_STATUSES, REGISTRATION_STATUSES, USE_STATUSES, Application, Equipment
 from models.inspection import INSPECTION_TYPES, SUPERVISION_WORKS, InspectionResult
 from models.orgs import PRODUCTION_SCOPES, Unit
 from services.equipment import catalogue, scope
@@ -45,6 +49,7 @@ WORK_SCOPES = {"installation": "installation", "alteration": "alteration", "majo
 NOTICE_WORKS = {"installation": "installation", "alteration": "alteration", "major_repair": "repair"}
 NOTICE_STATUSES = ("submitted", "accepted", "approved")
 SUPERVISION_APPLICANT_ROLES = ("unit_admin", "principal", "quality_safety_director")
+NOTICE_MONTHS = 1  # 条例 §28
 
 
 def fits(catalogue_code: str, inspection_type: str) -> bool:
@@ -137,7 +142,40 @@ def require_reinspection_of(equipment: Equipment, inspection_type: str, result_i
         raise InvalidInput.field("reinspection_of_result_id", f"检验报告 {result.report_no} 的结论为「{result.conclusion}」，"
                                  "不需要复检。", code="reinspection_result_invalid")
     if result.inspection_type != inspection_type:
-        raise InvalidInput.field("reinspection_of_result_id", f"检验报告 {result.report_no} 是"
-                                 f"{INSPECTION_TYPES.get(result.inspection_type, result.inspection_type)}的结果，复检应申请同一检验类型。",
-                                 code="reinspection_result_invalid")
+        label = INSPECTION_TYPES.get(result.inspection_type, result.inspection_type)
+        raise InvalidInput.field("reinspection_of_result_id", f"检验报告 {result.report_no} 是{label}的结果，"
+                                 "复检应申请同一检验类型。", code="reinspection_result_invalid")
     return result.id
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def is_late(equipment: Equipment, inspection_type: str, today: date) -> bool:
+    """条例 §28: applied less than a month before the validity expires, or after it expired.
+
+    The device's recorded due date counts when it is for this type of inspection (or of no
+    stated type): an elevator's self-test due next month says nothing of its periodic inspection.
+    A device without a recorded due date cannot be late, nor a 监督检验 or 首次检验 (no series).
+    """
+    due, due_type = equipment.next_due_date, equipment.next_due_type
+    if inspection_type in ("supervision", "first") or due is None:
+        return False
+    if due_type not in (None, INSPECTION_TYPES[inspection_type]):
+        return False
+    return today > _months_before(due, NOTICE_MONTHS)
+
+
+def require_inspectable(equipment: Equipment) -> None:
+    """Any type but 监督检验: a registered device not gone for good (409 `equipment_not_inspectable`)."""
+    if equipment.registration_status != "registered" or equipment.use_status in GONE_STATUSES:
+        status = (USE_STATUSES.get(equipment.use_status) if equipment.use_status in GONE_STATUSES
+                  else REGISTRATION_STATUSES.get(equipment.registration_status))
+        raise RuleViolation(f"设备当前为「{status}」，只有已办理使用登记且未报废、注销的设备可以申请检验。",
+                            code="equipment_not_inspectable",
+                            details={"use_status": equipment.use_status,
+                                     "registration_status": equipment.registration_status})

@@ -91,6 +91,15 @@ def require_inspectors(application: A, person_ids: list[int], planned_date: date
     return chosen
 
 
+def inspectors_of(application: A) -> list[dict]:
+    """The planned inspectors, id and name, in the plan's order (one query)."""
+    ids = list(application.inspector_person_ids or [])
+    if not ids:
+        return []
+    names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+    return [{"id": person_id, "name": names.get(person_id)} for person_id in ids]
+
+
 # -- lateness --------------------------------------------------------------------------------
 
 def _local_day(column) -> ColumnElement:

@@ -136,6 +136,7 @@ class InspectionApplicationDetailSchema(InspectionApplicationSchema):
 
     note = fields.String(allow_none=True)
     decision_note = fields.String(allow_none=True)
+    inspectors = fields.Function(planning.inspectors_of, metadata={"description": "安排的检验人员 [{id, name}]"})
     events = fields.List(fields.Nested(InspectionApplicationEventSchema))
 
 
