@@ -68,7 +68,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _digest(entry: AuditEntry) -> str:
+def _digest(entry: Any) -> str:
+    """The hash of an entry (an AuditEntry, or anything with its attributes)."""
     created = as_utc(entry.created_at).isoformat(timespec="microseconds")
     fields = [entry.prev_hash, created, entry.actor_person_id, entry.actor_unit_id, entry.client, entry.ip,
               entry.action, entry.entity_type, entry.entity_id, entry.before, entry.after]
@@ -77,6 +78,12 @@ def _digest(entry: AuditEntry) -> str:
         fields.append({"client_id": entry.actor_client_id})
     body = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+class _Row(dict):
+    """An entry as the dict executemany inserts, readable by attribute for `_digest`."""
+
+    __getattr__ = dict.__getitem__
 
 
 def _last_hash() -> str:
@@ -121,7 +128,7 @@ class Change:
 def record_many(ctx: AuditContext, changes: Iterable[Change]) -> int:
     """Append many entries to the chain, in order, in the current transaction (no commit).
 
-    One lock, one read of the last hash, one multi-row insert: a batch of 500 results costs
+    One lock, one read of the last hash, one executemany insert: a batch of 500 results costs
     what a single entry costs plus the hashing. The lock serialises every audit writer until the
     transaction ends, so call this as late as possible in the request. Returns the number appended.
     """
@@ -132,21 +139,16 @@ def record_many(ctx: AuditContext, changes: Iterable[Change]) -> int:
     now = utcnow()
     rows = []
     for change in changes:
-        entry = AuditEntry(
-            created_at=now, actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id, actor_client_id=ctx.client_id,
-            client=ctx.client, ip=ctx.ip, action=change.action, entity_type=change.entity_type,
-            entity_id=str(change.entity_id),
-            before=_plain(change.before) if change.before is not None else None,
-            after=_plain(change.after) if change.after is not None else None, prev_hash=prev)
-        entry.hash = prev = _digest(entry)
-        rows.append({column: getattr(entry, column) for column in _INSERTED})
+        row = _Row(created_at=now, actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id,
+                   actor_client_id=ctx.client_id, client=ctx.client, ip=ctx.ip, action=change.action,
+                   entity_type=change.entity_type, entity_id=str(change.entity_id),
+                   before=_plain(change.before) if change.before is not None else None,
+                   after=_plain(change.after) if change.after is not None else None, prev_hash=prev)
+        row["hash"] = prev = _digest(row)
+        rows.append(row)
     # executemany runs the rows in order, so ids follow the chain (verify_chain walks by id).
-    db.session.execute(insert(AuditEntry), rows)
+    db.session.execute(insert(AuditEntry.__table__), rows)
     return len(rows)
-
-
-_INSERTED = ("created_at", "actor_person_id", "actor_unit_id", "actor_client_id", "client", "ip", "action",
-             "entity_type", "entity_id", "before", "after", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,12 @@ SCHEDULE: tuple[Periodic, ...] = (
              description="alert the ops group when failed messages pile up (once an hour)"),
     Periodic(analytics.send_daily_digest, "30 0 * * *", queue="notify", timeout=300,
              description="daily digest to the ops group at 08:30 Asia/Shanghai (once a day)"),
-    Periodic(inspection.remind_inspections_due, "0 1 * * *", queue="notify", timeout=600,
-             description="inspection-due reminders to use units at 09:00 Asia/Shanghai (once a week each)"),
+    Periodic(inspection.remind_inspections_due, "0 1 * * *", queue="notify", timeout=1800,
+             description="inspection-due reminders to use units at 09:00 Asia/Shanghai: each series of each "
+                         "in-use device INSPECTION_REMIND_MONTHS (1) before its due date, once per due date"),
+    Periodic(inspection.remind_inspections_overdue, "5 1 * * 1", queue="notify", timeout=1800,
+             description="weekly digest to use units of in-use devices past a due date, per series, Mondays "
+                         "at 09:05 Asia/Shanghai (once a week each)"),
     Periodic(inspection.remind_agency_deadlines, "5 1 * * *", queue="notify", timeout=600,
              description="agencies' plan and report deadlines due tomorrow or overdue at 09:05 (once a day)"),
     Periodic(orgs.remind_expiring_certificates, "10 1 * * *", queue="notify", timeout=600,

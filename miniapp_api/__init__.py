@@ -14,6 +14,7 @@ from miniapp_api.equipment import claims as equipment_claims, imports as equipme
 from miniapp_api.equipment import records as equipment_records
 from miniapp_api.inspection import applications as inspection_applications
 from miniapp_api.inspection import approvals as inspection_approvals, planning as inspection_planning
+from miniapp_api.inspection import due as inspection_due
 from miniapp_api.inspection import results as inspection_results
 from miniapp_api.orgs import people, regions, units
 from miniapp_api.risk import handling as risk_handling, insights as risk_insights
@@ -26,7 +27,7 @@ BLUEPRINTS = tuple(module.blp for module in (
     module.blp for module in (
         checks_appointments, checks_daily, findings, checks_reports, checks_production, checks_compliance,
         risk_points, risk_reports, risk_handling, risk_insights, inspection_applications,
-        inspection_planning, inspection_approvals, inspection_results, clients, errors))
+        inspection_planning, inspection_approvals, inspection_due, inspection_results, clients, errors))
 
 # Operations anyone may call (everything else needs `Authorization: Bearer <token>`); the scan
 # answers the public card without a token and more with one.

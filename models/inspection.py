@@ -218,7 +218,12 @@ class EquipmentDueDate(db.Model):
     `next_due_date` / `next_due_type` are the earliest of its series (what the card shows)."""
 
     __tablename__ = "equipment_due_dates"
-    __table_args__ = (Index("ix_equipment_due_dates_due", "due_date"),)
+    __table_args__ = (
+        Index("ix_equipment_due_dates_due", "due_date"),
+        # The daily reminder's scan: series not reminded yet (reminded_for is cleared with each new date).
+        Index("ix_equipment_due_dates_unreminded", "due_date", postgresql_where=text("reminded_for IS NULL"),
+              sqlite_where=text("reminded_for IS NULL")),
+    )
 
     equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id", ondelete="CASCADE"), primary_key=True)
     series: Mapped[str] = mapped_column(String(16), primary_key=True)  # a key of DUE_SERIES

@@ -23,9 +23,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, select, update
 
-from core import audit
+from core import audit, bulk
 from core.auth import Identity
 from core.errors import Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
@@ -274,7 +274,7 @@ def open_many(source_type: str, items: Sequence[NewFinding], reported_by_person_
              "item_key": item.item_key, "description": item.description, "photo_ids": [], "status": "open",
              "deadline": item.deadline, "immediate_action": None, "reported_by_person_id": reported_by_person_id,
              "closing_evidence_ids": [], "created_at": now, "updated_at": now} for item in items]
-    ids = db.session.scalars(insert(Finding).returning(Finding.id, sort_by_parameter_order=True), rows).all()
+    ids = bulk.insert_with_ids(Finding, rows)
     return [audit.Change("finding.open", "finding", finding_id, None, _row_snapshot(row))
             for finding_id, row in zip(ids, rows)]
 
@@ -290,7 +290,7 @@ def open_for_sources(source_type: str, source_ids: Sequence[int]) -> list[Findin
     if not source_ids:
         return []
     return list(db.session.scalars(select(Finding).where(
-        Finding.source_type == source_type, Finding.source_id.in_(sorted(set(source_ids))),
+        Finding.source_type == source_type, bulk.among(Finding.source_id, sorted(set(source_ids))),
         Finding.status == "open").order_by(Finding.id)))
 
 
@@ -306,12 +306,12 @@ def close_many(closing: Sequence[tuple[Finding, str]], closed_by_person_id: int 
     db.session.execute(update(Finding).execution_options(synchronize_session=False), [
         {"id": finding.id, "status": "closed", "closed_at": now, "closing_note": note,
          "closed_by_person_id": closed_by_person_id, "updated_at": now} for finding, note in closing])
-    for finding, _ in closing:
-        db.session.expire(finding)
     changes = []
     for (finding, note), before in zip(closing, befores):
         after = {**before, "status": "closed", "closing_note": note, "closed_by_person_id": closed_by_person_id}
         changes.append(audit.Change("finding.close", "finding", finding.id, before, after))
+    for finding, _ in closing:
+        db.session.expire(finding)  # read again if used: the bulk statement bypassed it
     return changes
 
 

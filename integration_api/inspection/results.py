@@ -37,7 +37,7 @@ RECORD_DESCRIPTION = """检验结果记录（每条独立校验，出错的记�
 
 
 class ResultBatchInput(InputSchema):
-    records = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1),
+    records = fields.List(fields.Raw(metadata={"type": "object"}), required=True, validate=validate.Length(min=1),
                           metadata={"description": RECORD_DESCRIPTION + "\n\n每批最多 INSPECTION_RESULTS_BATCH_MAX（默认 1000）条，"
                                                    "超过则整批拒绝（422 batch_too_large）。"})
 

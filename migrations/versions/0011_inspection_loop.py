@@ -69,6 +69,7 @@ def upgrade():
     )
     with op.batch_alter_table('equipment_due_dates', schema=None) as batch_op:
         batch_op.create_index('ix_equipment_due_dates_due', ['due_date'], unique=False)
+        batch_op.create_index('ix_equipment_due_dates_unreminded', ['due_date'], unique=False, postgresql_where=sa.text('reminded_for IS NULL'), sqlite_where=sa.text('reminded_for IS NULL'))
 
     op.create_table('inspection_results',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -177,6 +178,7 @@ def downgrade():
 
     op.drop_table('inspection_results')
     with op.batch_alter_table('equipment_due_dates', schema=None) as batch_op:
+        batch_op.drop_index('ix_equipment_due_dates_unreminded', postgresql_where=sa.text('reminded_for IS NULL'), sqlite_where=sa.text('reminded_for IS NULL'))
         batch_op.drop_index('ix_equipment_due_dates_due')
 
     op.drop_table('equipment_due_dates')

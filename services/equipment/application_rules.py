@@ -7,7 +7,7 @@ in the approval's transaction. Keyed by change type for 变更登记, else by ki
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable
+from typing import Any, Callable
 
 from flask import current_app
 
@@ -233,6 +233,14 @@ def _change_proof(app: Application, eq: Equipment, today: date) -> str:
     return f"出具变更证明 {proof}（原使用登记证编号 {eq.registration_cert_no} 注销）"
 
 
+def supervision_cited(eq: Equipment) -> dict[str, Any] | None:
+    """The 监督检验 a use registration of a newly installed (or altered) device cites: its 合格 date
+    and report number, as the inspection domain recorded them on the device; None without one."""
+    if eq.supervision_passed_on is None:
+        return None
+    return {"passed_on": eq.supervision_passed_on.isoformat(), "report_no": eq.supervision_report_no}
+
+
 def _approve_registration(app: Application, eq: Equipment, today: date) -> str:
     # The certificate is the permission to use: the device is 在用 from approval; registered
     # before use, its put-into-use date is the approval date.
@@ -240,7 +248,12 @@ def _approve_registration(app: Application, eq: Equipment, today: date) -> str:
         eq.region_code, eq.address = app.form["region_code"], app.form["address"]
     eq.use_status, eq.suspended_on = "in_use", None
     eq.put_into_use_date = _day(app.form, "put_into_use_date") or today
-    return _new_certificate(app, eq, today)
+    cited = supervision_cited(eq)
+    note = _new_certificate(app, eq, today)
+    if cited is None:
+        return note
+    app.form = {**app.form, "supervision": cited}  # recorded with the approval, as the certificate cites it
+    return note + f"；监督检验合格（{cited['passed_on']}，报告编号 {cited['report_no'] or '未记录'}）"
 
 
 def _approve_rename(app: Application, eq: Equipment, today: date) -> str:

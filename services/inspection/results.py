@@ -32,6 +32,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import and_, or_, select, text
 
+from core import bulk
 from core.auth import Identity
 from core.errors import AppError, Forbidden, InvalidInput, RuleViolation
 from core.extensions import db
@@ -148,7 +149,7 @@ def _existing(agency_id: int, report_nos: Sequence[str]) -> dict[str, Any]:
     rows = db.session.execute(select(
         InspectionResult.id, InspectionResult.report_no, InspectionResult.content_hash, InspectionResult.equipment_id,
         InspectionResult.application_id).where(InspectionResult.agency_unit_id == agency_id,
-                                               InspectionResult.report_no.in_(sorted(set(report_nos)))))
+                                               bulk.among(InspectionResult.report_no, sorted(set(report_nos)))))
     return {row.report_no: row for row in rows}
 
 
@@ -165,9 +166,10 @@ def _devices(records: Sequence[ResultInput]) -> tuple[dict[str, Any], dict[int, 
                    Equipment.region_code, Equipment.address, Equipment.supervision_passed_on,
                    Equipment.supervision_report_no, Equipment.put_into_use_date,
                    Equipment.failed_inspection_result_id, Equipment.last_inspection_date,
-                   Equipment.last_inspection_conclusion, Equipment.last_inspection_grade, Region.path)
+                   Equipment.last_inspection_conclusion, Equipment.last_inspection_grade, Equipment.next_due_date,
+                   Equipment.next_due_type, Region.path)
             .join(Region, Region.code == Equipment.region_code)
-            .where(or_(Equipment.equipment_code.in_(codes), Equipment.id.in_(ids)))
+            .where(or_(bulk.among(Equipment.equipment_code, codes), bulk.among(Equipment.id, ids)))
             .order_by(Equipment.id).with_for_update(of=Equipment, key_share=True))
     rows = db.session.execute(stmt).all()
     return {row.equipment_code: row for row in rows if row.equipment_code}, {row.id: row for row in rows}
@@ -182,10 +184,10 @@ def _applications(agency_id: int, given: Sequence[int], device_ids: Sequence[int
     """The agency's applications named by the batch, and its pending ones for the batch's devices."""
     stmt = select(InspectionApplication.id, InspectionApplication.equipment_id, InspectionApplication.inspection_type,
                   InspectionApplication.status, InspectionApplication.applicant_unit_id,
-                  InspectionApplication.result_id, InspectionApplication.submitted_at).where(
+                  InspectionApplication.result_id, InspectionApplication.reinspection_of_result_id).where(
         InspectionApplication.agency_unit_id == agency_id,
-        or_(InspectionApplication.id.in_(sorted(set(given))),
-            and_(InspectionApplication.equipment_id.in_(sorted(set(device_ids))),
+        or_(bulk.among(InspectionApplication.id, sorted(set(given))),
+            and_(bulk.among(InspectionApplication.equipment_id, sorted(set(device_ids))),
                  InspectionApplication.status.in_(PENDING_STATUSES))))
     return list(db.session.execute(stmt.order_by(InspectionApplication.id).with_for_update(
         of=InspectionApplication, key_share=True)))
@@ -196,7 +198,7 @@ def _history(device_ids: Sequence[int]) -> list[Any]:
     if not device_ids:
         return []
     return list(db.session.execute(select(*results_effects.HISTORY_COLUMNS).where(
-        InspectionResult.equipment_id.in_(sorted(set(device_ids))))))
+        bulk.among(InspectionResult.equipment_id, sorted(set(device_ids))))))
 
 
 # -- checking one record against the rows ------------------------------------------------------
@@ -270,8 +272,8 @@ def _check(record: ResultInput, device: Any, old: Any, approval: AgencyApproval 
     check_vocabulary(record, device.catalogue_code)
     check_approval(approval, device, record)
     if record.problems and device.use_unit_id is None:
-        raise InvalidInput.field("problems", "该设备没有使用单位，发现的问题无法交由使用单位整改。",
-                                 code="equipment_without_use_unit")
+        raise RuleViolation("该设备没有使用单位，发现的问题无法交由使用单位整改。", code="equipment_without_use_unit",
+                            details={"fields": {"problems": ["设备没有使用单位。"]}})
 
 
 def _apply(identity: Identity, agency_id: int, today: date, pending: list[tuple[int, ResultInput, Any]],

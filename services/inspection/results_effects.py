@@ -31,7 +31,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import insert, select, update
 
-from core import audit
+from core import audit, bulk
 from core.audit import Change
 from core.auth import Identity
 from core.errors import AppError, InvalidInput, RuleViolation
@@ -39,8 +39,8 @@ from core.extensions import db
 from core.timeutil import utcnow
 from models.equipment import Equipment
 from models.findings import Finding
-from models.inspection import (INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
-                               InspectionApplication, InspectionApplicationEvent, InspectionResult)
+from models.inspection import (DUE_SERIES, INSPECTION_APPLICATION_STATUSES, INSPECTION_TYPES, PENDING_STATUSES,
+                               EquipmentDueDate, InspectionApplication, InspectionApplicationEvent, InspectionResult)
 from services import findings
 from services.equipment import onecode as equipment_onecode
 from services.inspection import applications, conclusions, due_dates, feed, results_notices
@@ -188,6 +188,11 @@ class Batch:
     def _claim(self, item: Item, application: Any) -> None:
         self.claimed.add(application.id)
         item.application, item.application_id = application, application.id
+        # A 复检 application names the result it re-inspects: the answer re-inspects it too.
+        target = application.reinspection_of_result_id
+        if (target and item.reinspection_of_id is None and item.reinspects is None
+                and any(row.id == target for row in self.history[item.device.id])):
+            item.reinspection_of_id = target
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -197,10 +202,10 @@ class Batch:
             return []
         self._rule_effects()
         self._write_results()
-        state = self._device_state()
-        due_dates.store([due_dates.DueEntry(item.device.id, series, due, item.record.inspection_date,
-                                            item.record.conclusion, item.result_id)
-                         for item in self.items for series, due in item.next_due.items()])
+        entries = [due_dates.DueEntry(item.device.id, series, due, item.record.inspection_date, item.record.conclusion,
+                                      item.result_id) for item in self.items for series, due in item.next_due.items()]
+        state = self._device_state(_next_due_after(entries, {item.device.id for item in self.items}))
+        due_dates.store(entries)  # the devices' next due date is already right: it writes the series only
         self._findings()
         self._close_cleared(state.cleared)
         self._complete_applications()
@@ -251,8 +256,7 @@ class Batch:
         new = [item for item in self.items if item.old is None]
         changed = [item for item in self.items if item.old is not None]
         if new:
-            ids = db.session.scalars(insert(InspectionResult).returning(InspectionResult.id, sort_by_parameter_order=True),
-                                     [{**item.row, "created_at": now} for item in new]).all()
+            ids = bulk.insert_with_ids(InspectionResult, [{**item.row, "created_at": now} for item in new])
             for item, result_id in zip(new, ids):
                 item.result_id = item.row["id"] = result_id
         before = {}
@@ -261,7 +265,7 @@ class Batch:
                 item.result_id = item.row["id"] = item.old.id
             before = {row.id: snapshot(row._asdict()) for row in db.session.execute(
                 select(InspectionResult.id, *(getattr(InspectionResult, name) for name in SNAPSHOT_FIELDS))
-                .where(InspectionResult.id.in_([item.result_id for item in changed])))}
+                .where(bulk.among(InspectionResult.id, [item.result_id for item in changed])))}
             db.session.execute(update(InspectionResult).execution_options(synchronize_session=False),
                                [item.row for item in changed])
         later = [item for item in self.items if item.reinspects is not None]
@@ -275,8 +279,9 @@ class Batch:
             self.changes.append(Change(action, "inspection_result", item.result_id, before.get(item.result_id),
                                        snapshot(item.row)))
 
-    def _device_state(self) -> DeviceState:
-        """Recompute every touched device from all its results; one executemany for the changed."""
+    def _device_state(self, next_due: dict[int, tuple[date | None, str | None]]) -> DeviceState:
+        """Recompute every touched device from all its results, with the next due date its series
+        will give (`next_due`); one executemany for the changed devices."""
         state = DeviceState()
         views: dict[int, dict[int, View]] = defaultdict(dict)
         for device_id, rows in self.history.items():
@@ -307,6 +312,7 @@ class Batch:
             values["supervision_passed_on"] = supervision[-1].inspection_date if supervision else device.supervision_passed_on
             values["supervision_report_no"] = supervision[-1].report_no if supervision else device.supervision_report_no
             values["failed_inspection_result_id"] = failed.id if failed else None
+            values["next_due_date"], values["next_due_type"] = next_due[device_id]
             if any(getattr(device, name) != value for name, value in values.items()):
                 updates.append({"id": device_id, **values, "updated_at": now})
             self._failure_transition(state, device, failed, cleared, batch_ids)
@@ -340,7 +346,7 @@ class Batch:
         existing: dict[int, list[Finding]] = defaultdict(list)
         if changed:
             for finding in db.session.scalars(select(Finding).where(Finding.source_type == SOURCE,
-                                                                    Finding.source_id.in_(sorted(changed)))):
+                                                                    bulk.among(Finding.source_id, sorted(changed)))):
                 existing[finding.source_id].append(finding)
         closing = []
         for item in self.items:
@@ -429,6 +435,35 @@ def _failures(ordered: list[View]) -> tuple[View | None, list[tuple[View, View]]
                 cleared.append((failed, view))
     standing = max(open_failures.values(), key=lambda v: v.key, default=None)
     return standing, cleared
+
+
+def _next_due_after(entries: list[due_dates.DueEntry], device_ids: set[int]) -> dict[int, tuple[date | None, str | None]]:
+    """Each device's next due date and type once `entries` are stored (`due_dates.store`: an entry
+    replaces its series unless the stored one is of a later inspection; the earliest dated series,
+    ties in DUE_SERIES order), read with the devices' series in one query, so the device row is
+    written once (the store then finds it right)."""
+    series: dict[int, dict[str, tuple[date | None, date | None, int | None]]] = defaultdict(dict)
+    for row in db.session.execute(select(EquipmentDueDate.equipment_id, EquipmentDueDate.series,
+                                         EquipmentDueDate.due_date, EquipmentDueDate.last_date,
+                                         EquipmentDueDate.last_result_id)
+                                  .where(bulk.among(EquipmentDueDate.equipment_id, sorted(device_ids)))):
+        series[row.equipment_id][row.series] = (row.due_date, row.last_date, row.last_result_id)
+    latest: dict[tuple[int, str], due_dates.DueEntry] = {}
+    for entry in entries:
+        key = (entry.equipment_id, entry.series)
+        if key not in latest or entry.last_date >= latest[key].last_date:
+            latest[key] = entry
+    for (device_id, name), entry in latest.items():
+        stored = series[device_id].get(name)
+        if stored is None or stored[1] is None or entry.last_date >= stored[1] or stored[2] == entry.last_result_id:
+            series[device_id][name] = (entry.due_date, entry.last_date, entry.last_result_id)
+    order = {name: index for index, name in enumerate(DUE_SERIES)}
+    answer: dict[int, tuple[date | None, str | None]] = {}
+    for device_id in device_ids:
+        dated = [(due, order.get(name, len(order)), name) for name, (due, _, _) in series[device_id].items() if due]
+        first = min(dated, default=None)
+        answer[device_id] = (first[0], DUE_SERIES.get(first[2])) if first else (None, None)
+    return answer
 
 
 def _expire(model: type, ids: set[int]) -> None:

@@ -18,6 +18,8 @@ from integration_api.client import signed_request
 
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+# Raw file bodies (PUT /open/v1/inspection/results/<report_no>/report.pdf) are sent as bytes.
+schemathesis.serializer.alias("application/pdf", "application/octet-stream")
 
 FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))

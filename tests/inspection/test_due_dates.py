@@ -304,7 +304,7 @@ def test_a_changed_due_date_is_reminded_again_and_an_older_result_does_not_move_
     assert crane.next_due_date == date(2026, 6, 1)
 
 
-def test_storing_500_devices_takes_two_statements(make_unit, make_equipment):
+def test_storing_500_devices_takes_three_statements(make_unit, make_equipment):
     unit = make_unit("use", "610113")
     devices = [make_equipment(unit, "3110", use_status="in_use") for _ in range(250)]
     entries = [entry(d.id, series, date(2026, 1, 1 + i % 28), date(2025, 1, 1), d.id)
@@ -321,7 +321,7 @@ def test_storing_500_devices_takes_two_statements(make_unit, make_equipment):
         store(entries)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert statements == ["INSERT", "UPDATE"]
+    assert statements == ["INSERT", "SELECT", "UPDATE"]  # upsert, read by key, executemany
     from models.equipment import Equipment
 
     counted = select(func.count()).select_from(Equipment).where(
