@@ -10,10 +10,11 @@ yet, so loading twice adds nothing (and a database loaded before this module gre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from core.auth import Identity
 from core.extensions import db
 from core.timeutil import business_today
 from models.equipment import Equipment
@@ -120,7 +121,7 @@ def _play(agency: Unit, scenario: Scenario) -> int:
     return 1
 
 
-def _record(inspector, application: InspectionApplication, result: dict, today) -> None:
+def _record(inspector: Identity, application: InspectionApplication, result: dict, today: date) -> None:
     """The agency's result for a planned application (it completes the application)."""
     problems = [{"description": p["description"], "severity": p["severity"], "item_key": p["item_key"],
                  "deadline": (today + timedelta(days=p["days"])).isoformat()} for p in result["problems"]]
