@@ -20,12 +20,15 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# Local SQLite, demo data, jobs in-process (no REDIS_URL), the fake WeChat beside it.
+# Local SQLite, demo data, jobs in-process (no REDIS_URL), the fake WeChat beside it; prints the demo
+# agency's /open/v1 key (`flask clients demo-key`).
 run: install
 	./.ci/ensure-packages run
 	mkdir -p var
 	env -u DATABASE_URL -u REDIS_URL $(QUICK_ENV) FLASK_APP=wsgi $(BIN)/flask db upgrade
 	env -u DATABASE_URL -u REDIS_URL $(QUICK_ENV) FLASK_APP=wsgi $(BIN)/flask demo-data
+	@env -u DATABASE_URL -u REDIS_URL $(QUICK_ENV) FLASK_APP=wsgi $(BIN)/flask clients demo-key \
+	  --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT) (fake WeChat on 127.0.0.1:$(FAKE_WECHAT_PORT))"
 	$(BIN)/python -m fake_wechat --host 127.0.0.1 --port $(FAKE_WECHAT_PORT) & fake=$$!; \
 	trap 'kill $$fake 2>/dev/null' EXIT INT TERM; \

@@ -376,6 +376,10 @@ class Config:
         # The open read API's cursor pages (/open/v1/requests, /open/v1/equipment): default and largest page.
         self.OPEN_PAGE_SIZE_DEFAULT = _int("OPEN_PAGE_SIZE_DEFAULT", 100)
         self.OPEN_PAGE_SIZE_MAX = _int("OPEN_PAGE_SIZE_MAX", 500)
+        # Which devices an inspection agency's system reads by 设备代码 (GET /open/v1/equipment/<code>):
+        # "applications" (those with an application to the agency) or "region" (also those in the regions
+        # and categories of its approved scope, 业务开通). Any other value reads as "applications".
+        self.INSPECTION_OPEN_EQUIPMENT_REACH = _env("INSPECTION_OPEN_EQUIPMENT_REACH", "applications")
 
         # OpenAPI (flask-smorest).
         self.API_TITLE = "陕西省特种设备智慧监管平台 API"

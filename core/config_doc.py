@@ -171,6 +171,7 @@ DESCRIPTIONS = {
     "OPEN_RATE_LIMIT_PER_MINUTE": "requests per client per minute (0: none; a client's own limit overrides it)",
     "OPEN_PAGE_SIZE_DEFAULT": "the open read API's page size when the caller names none",
     "OPEN_PAGE_SIZE_MAX": "the largest page the open read API gives",
+    "INSPECTION_OPEN_EQUIPMENT_REACH": "devices an agency's system may read by code: applications (those with an application to it) or region (also those in its approved scope's regions and categories)",
     "OPEN_BATCH_MAX_RECORDS": "records per batch",
     "INSPECTION_RESULTS_BATCH_MAX": "inspection results per batch (POST /open/v1/inspection/results); more is refused whole",
 }

@@ -97,3 +97,24 @@ def list_command() -> None:
                                                                    ApiClientKey.status == "active")).all()
         click.echo(f"{client.id}\t{client.status}\tunit {client.unit_id}\t{client.name}\t"
                    f"{','.join(client.scopes)}\tkeys: {','.join(keys) or '-'}")
+
+
+@clients_cli.command("demo-key")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Where the app answers, for the example call printed.")
+def demo_key_command(base_url: str) -> None:
+    """The demo agency's client key with its secret (APP_ENV=development only; after `flask demo-data`)."""
+    from services.demo.clients import demo_key
+
+    try:
+        key = demo_key()
+    except AppError as error:
+        _fail(error)
+    tx.commit()
+    client = key.client
+    click.echo(f"demo agency client {client.id} ({client.name}) of {client.unit.name}, "
+               f"scopes {','.join(client.scopes)}")
+    click.echo(f"key_id: {key.key_id}")
+    click.echo(f"secret: {key.secret}")
+    click.echo("try: .venv/bin/python -c \"from integration_api.client import OpenClient; "
+               f"print(OpenClient('{base_url}', '{key.key_id}', '{key.secret}').get('/open/v1/ping').json())\"")
