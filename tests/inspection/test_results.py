@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from core.audit import verify_chain
+from core.audit import AuditEntry, verify_chain
 from core.extensions import db
 from models.equipment import Equipment
 from models.findings import Finding
@@ -18,15 +18,29 @@ from tests.inspection.results_fixtures import (approve, coded, day, lab, mall, m
                                                result_record)
 
 
-def _apply_and_accept(client, mall, lab, device) -> int:
+def _apply(client, mall, lab, device) -> int:
     applied = client.post("/api/v1/inspection/applications", headers=mall.headers, json={
         "equipment_id": device.id, "agency_unit_id": lab.unit.id, "inspection_type": "periodic",
         "requested_date": day(0).isoformat(), "contact_name": "张三", "contact_phone": "13912345678"})
     assert applied.status_code == 201, applied.json
-    application_id = applied.json["id"]
+    return applied.json["id"]
+
+
+def _apply_and_accept(client, mall, lab, device) -> int:
+    application_id = _apply(client, mall, lab, device)
     accepted = client.post(f"/api/v1/inspection/applications/{application_id}/accept", headers=lab.headers,
                            json={"planned_date": day(0).isoformat()})
     assert accepted.status_code == 200, accepted.json
+    return application_id
+
+
+def _apply_and_plan(client, mall, lab, device) -> int:
+    """The unit applies; the agency's staff accept and plan it (date and inspector) through /api."""
+    application_id = _apply_and_accept(client, mall, lab, device)
+    planned = client.post(f"/api/v1/inspection/applications/{application_id}/plan", headers=lab.headers,
+                          json={"planned_date": day(0).isoformat(), "inspector_person_ids": [lab.inspector.id]})
+    assert planned.status_code == 200, planned.json
+    assert (planned.json["status"], planned.json["inspector_person_ids"]) == ("planned", [lab.inspector.id])
     return application_id
 
 
@@ -44,7 +58,7 @@ def test_the_loop_closes_failed_result_turns_the_code_red_and_a_passing_reinspec
         client, mall, lab, coded):
     elevator = coded("3110", supervision_passed_on=date(2020, 5, 10), last_inspection_date=date(2025, 5, 8),
                      last_inspection_conclusion="合格")
-    application_id = _apply_and_accept(client, mall, lab, elevator)
+    application_id = _apply_and_plan(client, mall, lab, elevator)
     assert _card(client, elevator)["status_colour"] == "green"  # and now cached
 
     failed = client.post("/api/v1/inspection/results", headers=lab.headers, json=_by_hand(
@@ -105,3 +119,59 @@ def test_the_loop_closes_failed_result_turns_the_code_red_and_a_passing_reinspec
     for person in (mall.admin, mall.regulator):
         assert any("复检合格" in m.body for m in messages_to(person.id))
     assert list(verify_chain()) == []
+
+
+def test_the_loop_closes_through_the_agencys_machine_feed_accept_plan_result_and_reinspection(
+        client, mall, lab, coded):
+    """The institute's own system does the agency's part: it reads the new application from its
+    feed, accepts and plans it, sends the failing result; the unit rectifies; the 复检 comes back
+    by machine too, and the code turns green with the next dates of the elevator's year list."""
+    # 监检 passed six years and about a month ago: today falls in year 6 of its list.
+    month_ago = day(-30).replace(day=1)
+    supervised = month_ago.replace(year=month_ago.year - 6)
+    elevator = coded("3110", supervision_passed_on=supervised, last_inspection_conclusion="合格")
+    application_id = _apply(client, mall, lab, elevator)
+    feed = lab.machine.get("/open/v1/inspection/applications")
+    assert feed.status_code == 200, feed.json
+    assert [item["id"] for item in feed.json["items"]] == [application_id]
+    base = f"/open/v1/inspection/applications/{application_id}"
+    assert lab.machine.post(f"{base}/accept", json={}).status_code == 200
+    planned = lab.machine.post(f"{base}/plan", json={"planned_date": day(0).isoformat(),
+                                                     "inspector_person_ids": [lab.inspector.id]})
+    assert (planned.status_code, planned.json["status"]) == (200, "planned"), planned.json
+    again = lab.machine.get("/open/v1/inspection/applications", params={"since": feed.json["next_cursor"]})
+    assert [(item["id"], item["status"]) for item in again.json["items"]] == [(application_id, "planned")]
+
+    failed = lab.machine.post("/open/v1/inspection/results", json={"records": [result_record(
+        elevator.code, "DT-2026-0100", conclusion="不合格", inspection_date=day(0).isoformat(),
+        report_date=day(0).isoformat(), problems=[{"description": "限速器动作速度超差", "severity": "serious"}])]})
+    assert failed.json["counts"] == {"applied": 1, "unchanged": 0, "error": 0}, failed.json
+    assert _card(client, elevator)["status_colour"] == "red"
+    assert db.session.get(InspectionApplication, application_id).status == "completed"
+    [finding] = client.get("/api/v1/findings", headers=mall.director_headers,
+                           query_string={"source_type": "inspection", "status": "open"}).json["items"]
+    evidence = client.post("/api/v1/uploads", headers=mall.director_headers,
+                           data={"file": (io.BytesIO(b"%PDF-1.4 rectified"), "整改报告.pdf")})
+    closed = client.post(f"/api/v1/findings/{finding['id']}/close", headers=mall.director_headers,
+                         json={"note": "已更换限速器", "evidence_ids": [evidence.json["id"]]})
+    assert closed.status_code == 200, closed.json
+    assert _card(client, elevator)["status_colour"] == "red"
+
+    passed = lab.machine.post("/open/v1/inspection/results", json={"records": [result_record(
+        elevator.code, "DT-2026-0100-F", conclusion="复检合格", reinspection_of="DT-2026-0100",
+        inspection_date=day(0).isoformat(), report_date=day(0).isoformat())]})
+    assert passed.json["counts"]["applied"] == 1, passed.json
+    card = _card(client, elevator)
+    assert card["status_colour"] == "green"
+    # The year list counted from the 监检: periodic inspections in years 1, 4, 7, 9, 11, 13, 15 and
+    # self-tests in the others. After an inspection in year 6, the periodic one is due in year 7
+    # and the self-test in year 8.
+    series = {row.series: row.due_date for row in db.session.scalars(
+        select(EquipmentDueDate).where(EquipmentDueDate.equipment_id == elevator.id))}
+    year_7, year_8 = (supervised.replace(year=supervised.year + n) for n in (7, 8))
+    assert series == {"periodic": year_7, "self_test": year_8}
+    assert (card["next_due_date"], card["next_due_type"]) == (year_7.isoformat(), "定期检验")
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_client_id == lab.client_id)
+                                 .order_by(AuditEntry.id)).all()
+    assert {"inspection_application.accept", "inspection_application.plan", "inspection_result.record"} <= {
+        e.action for e in entries}
