@@ -17,7 +17,7 @@
 | 压力管道                                     | first, periodic             | 符合要求 基本符合要求 不符合要求          | 1–4, required |
 | 压力管道                                     | annual                      | 符合要求 基本符合要求 不符合要求          | —           |
 
-气瓶 (2300) are issue 13's and take no result here. 公用管道 and 长输管道 are outside inspection on
+气瓶 (2300) belong to the cylinders' own inspection (TSG 23-2021) and take no result here. 公用管道 and 长输管道 are outside inspection on
 the platform (INSPECTION_EXCLUDED_CATEGORIES).
 
 Use (法 §40: failed equipment must not be used): 不合格, 复检不合格, 不符合要求 and 不符合 forbid

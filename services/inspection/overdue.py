@@ -1,4 +1,4 @@
-"""Overdue inspections per region (the issue's item 6: 「regulators see overdue devices per region」).
+"""Overdue inspections per region: what regulators see of devices past a due date.
 
 A device is overdue when one of its series (`equipment_due_dates`: 定期检验, 自行检测, 年度检查,
 外部检验, 内部检验) is due before today while it is in use (法 §40: it may not be used). A regulator
