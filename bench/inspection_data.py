@@ -53,8 +53,7 @@ RESULT_TYPE = {"elevator": "periodic", "crane": "periodic", "vehicle": "periodic
 INSPECTORS = ["张检验", "李检测"]
 
 
-def log(message: str) -> None:
-    print(f"# {message}", flush=True)
+log = onecode_data.log
 
 
 @dataclass

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.extensions import db
 from integration_api.client import FlaskOpenClient
 from models.clients import ApiClient, ApiClientKey
+from tests.demo.quick_start import quick_start_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,19 +103,7 @@ def test_make_run_prints_the_demo_key_after_loading_the_demo():
 @pytest.mark.no_db
 def test_the_quick_start_prints_a_key_that_signs_a_ping(tmp_path, fake_wechat):
     """`make run` on SQLite without Redis: demo-data, then demo-key, then a signed ping."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from core.config import Config
-
-    app = create_app(Config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'quick.sqlite3'}", REDIS_URL=None,
-                            APP_ENV="development", UPLOAD_DIR=str(tmp_path / "uploads"),
-                            WECHAT_TOKEN_FILE=str(tmp_path / "wechat_tokens.json"),
-                            WECHAT_API_BASE_URL=fake_wechat.base_url, WECOM_API_BASE_URL=fake_wechat.wecom_base_url))
-    try:
-        with app.app_context():
-            upgrade(revision="heads")
-            db.session.remove()
+    with quick_start_app(tmp_path, fake_wechat) as app:
         runner = app.test_cli_runner()
         with app.app_context():  # as `flask` pushes one for every command
             assert runner.invoke(args=["demo-data"]).exit_code == 0
@@ -127,7 +116,3 @@ def test_the_quick_start_prints_a_key_that_signs_a_ping(tmp_path, fake_wechat):
         ping = FlaskOpenClient(app.test_client(), key_id, secret).get("/open/v1/ping")
         assert ping.status_code == 200, ping.json
         assert ping.json["scopes"] == ["inspection:read", "inspection:write", "open:read"]
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()

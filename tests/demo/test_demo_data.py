@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from models.findings import Finding
+from tests.demo.quick_start import quick_start_app
 
 
 def test_the_readme_pending_registration_example_finds_a_unit(client, demo, auth_headers):
@@ -34,24 +35,11 @@ def test_the_seeded_production_finding_is_on_the_welder_item(demo):
 @pytest.mark.no_db
 def test_the_quick_start_loads_the_demo_on_sqlite(tmp_path, fake_wechat):
     """`make run`: SQLite, no settings, the demo data loads (a partial unique index must stay partial)."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from core.config import Config
     from services import demo as demo_data
 
-    app = create_app(Config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'quick.sqlite3'}", REDIS_URL=None,
-                            APP_ENV="development", UPLOAD_DIR=str(tmp_path / "uploads"),
-                            WECHAT_TOKEN_FILE=str(tmp_path / "wechat_tokens.json"),
-                            WECHAT_API_BASE_URL=fake_wechat.base_url, WECOM_API_BASE_URL=fake_wechat.wecom_base_url))
-    try:
-        with app.app_context():
-            upgrade(revision="heads")
-            assert demo_data.load() > 0
-            db.session.commit()
-            checks = list(db.session.scalars(select(Finding).where(Finding.source_type == "daily_check")))
-            assert {f.item_key for f in checks} == {"i2", "p3"}
-            db.session.remove()
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    with quick_start_app(tmp_path, fake_wechat) as app, app.app_context():
+        assert demo_data.load() > 0
+        db.session.commit()
+        checks = list(db.session.scalars(select(Finding).where(Finding.source_type == "daily_check")))
+        assert {f.item_key for f in checks} == {"i2", "p3"}
+        db.session.remove()
