@@ -46,31 +46,46 @@ def _recordset(table: Table, columns: Sequence[str], rows: Sequence[dict[str, An
     return f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({spec})", {"rows": payload}
 
 
-def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys) into `model`'s table in one statement."""
+def insert_rows(model: Any, rows: Sequence[dict[str, Any]], skip_conflicts: bool = False) -> list[int] | None:
+    """Insert `rows` (dicts with the same keys) into `model`'s table in one statement. With
+    `skip_conflicts` (PostgreSQL; rows with their `id`), a row a unique constraint already holds is
+    skipped (ON CONFLICT DO NOTHING) and the ids of the rows inserted are returned."""
     if not rows:
-        return
+        return [] if skip_conflicts else None
     table = model.__table__
     if not _postgres():
+        if skip_conflicts:
+            raise NotImplementedError("skip_conflicts needs PostgreSQL")
         db.session.execute(insert(table), list(rows))
-        return
+        return None
     columns = list(rows[0])
     source, params = _recordset(table, columns, rows)
     names = ", ".join(f'"{name}"' for name in columns)
-    db.session.execute(text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {source}'), params)
+    sql = f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {source}'
+    if skip_conflicts:
+        return list(db.session.scalars(text(sql + " ON CONFLICT DO NOTHING RETURNING id"), params))
+    db.session.execute(text(sql), params)
+    return None
 
 
-def insert_with_ids(model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert `rows` (dicts of column values, without `id`); their new ids, ascending in row order."""
+def insert_with_ids(model: Any, rows: Sequence[dict[str, Any]], skip_conflicts: bool = False) -> list[int | None]:
+    """Insert `rows` (dicts of column values, without `id`); their new ids, ascending in row order.
+    With `skip_conflicts` (PostgreSQL) a row a unique constraint already holds is skipped (ON
+    CONFLICT DO NOTHING, no error): its place in the answer is None."""
     if not rows:
         return []
     table = model.__table__
     if not _postgres():
+        if skip_conflicts:
+            raise NotImplementedError("skip_conflicts needs PostgreSQL")
         stmt = insert(model).returning(table.c.id, sort_by_parameter_order=True)
         return list(db.session.scalars(stmt, list(rows)))
     ids = list(db.session.scalars(text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
                                   {"table": table.name, "n": len(rows)}))
-    insert_rows(model, [{"id": new_id, **row} for row, new_id in zip(rows, ids)])
+    inserted = insert_rows(model, [{"id": new_id, **row} for row, new_id in zip(rows, ids)], skip_conflicts)
+    if skip_conflicts:
+        kept = set(inserted or ())
+        return [new_id if new_id in kept else None for new_id in ids]
     return ids
 
 

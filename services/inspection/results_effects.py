@@ -184,7 +184,7 @@ class Batch:
         self._complete_applications()
         results_notices.tell(self.items, state.failed, state.restored, self.completed)
         equipment_onecode.cards_changed(item.device.id for item in self.items)
-        audit.record_many(self.identity.audit_context(), self.changes)
+        audit.record_many(self.identity.audit_context(), self.changes, at_commit=True)  # the chain's lock: at commit
         return self.items
 
     def _by_device(self) -> dict[int, list[Item]]:
