@@ -58,7 +58,12 @@ class AuditContext:
     client_id: int | None = None  # a machine caller's api_clients id (person_id is then None)
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):

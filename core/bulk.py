@@ -38,6 +38,12 @@ def _iso(value: Any) -> str:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def recordset(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, str]]:
+    """`jsonb_to_recordset(:rows) AS r(...)` (PostgreSQL) and its parameter, for a statement of the
+    caller's own (an upsert): the rows as one JSON parameter."""
+    return _recordset(table, columns, rows)
+
+
 def _recordset(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, str]]:
     """`jsonb_to_recordset(:rows) AS r(col type, ...)` and its parameter."""
     spec = ", ".join(f'"{name}" {table.c[name].type.compile(dialect=_PG)}' for name in columns)

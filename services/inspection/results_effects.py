@@ -178,7 +178,7 @@ class Batch:
         state = results_state.recompute(self.items, self.history, results_state.next_due_after(
             entries, {item.device.id for item in self.items}))
         self.changes += state.changes
-        due_dates.store(entries)  # the devices' next due date is already right: it writes the series only
+        due_dates.store(entries, refresh_devices=False)  # recompute has set the devices' next due date
         self._findings()
         self._close_cleared(state.cleared)
         self._complete_applications()
