@@ -163,9 +163,28 @@ def record_many(ctx: AuditContext, changes: Iterable[Change], at_commit: bool = 
 _PENDING = "audit_pending"  # session.info: [(the transaction they were recorded in, prepared entries)]
 
 
-def _prepare(ctx: AuditContext, changes: Sequence[Change]) -> list[tuple[_Row, str]]:
-    """Each entry's row (without created_at, prev_hash, hash) and the JSON text of its hashed
-    fields after `created_at` (`_digest`'s list from its third item), made before the lock."""
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_COLUMNS = ("id", "created_at", "prev_hash", "hash", "actor_person_id", "actor_unit_id", "actor_client_id", "client",
+            "ip", "action", "entity_type", "entity_id", "before", "after")
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An entry ready to chain: its row (no created_at, prev_hash, hash), the JSON text of the
+    fields `_digest` hashes after `created_at`, and of its row's columns (each value written once)."""
+
+    row: _Row
+    hashed: str
+    columns: str
+
+
+def _prepare(ctx: AuditContext, changes: Sequence[Change]) -> list[_Prepared]:
+    """The entries' rows and texts, made before the lock."""
+    actor = [_ENCODE(v) for v in (ctx.person_id, ctx.unit_id, ctx.client, ctx.ip)]
+    hashed_actor = ",".join(actor)
+    hashed_client = "" if ctx.client_id is None else "," + _ENCODE({"client_id": ctx.client_id})
+    columns_actor = (f'"actor_person_id":{actor[0]},"actor_unit_id":{actor[1]},'
+                     f'"actor_client_id":{_ENCODE(ctx.client_id)},"client":{actor[2]},"ip":{actor[3]}')
     prepared = []
     for change in changes:
         row = _Row(actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id, actor_client_id=ctx.client_id,
@@ -173,27 +192,38 @@ def _prepare(ctx: AuditContext, changes: Sequence[Change]) -> list[tuple[_Row, s
                    entity_id=str(change.entity_id),
                    before=_plain(change.before) if change.before is not None else None,
                    after=_plain(change.after) if change.after is not None else None)
-        fields = [row.actor_person_id, row.actor_unit_id, row.client, row.ip, row.action, row.entity_type,
-                  row.entity_id, row.before, row.after]
-        if row.actor_client_id is not None:
-            fields.append({"client_id": row.actor_client_id})
-        prepared.append((row, json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))))
+        action, entity_type, entity_id = _ENCODE(row.action), _ENCODE(row.entity_type), _ENCODE(row.entity_id)
+        before, after = _ENCODE(row.before), _ENCODE(row.after)
+        # json.dumps([person, unit, client, ip, action, entity_type, entity_id, before, after(, client id)])
+        hashed = f"[{hashed_actor},{action},{entity_type},{entity_id},{before},{after}{hashed_client}]"
+        columns = (f'{columns_actor},"action":{action},"entity_type":{entity_type},"entity_id":{entity_id},'
+                   f'"before":{before},"after":{after}')
+        prepared.append(_Prepared(row, hashed, columns))
     return prepared
 
 
-def _append(session: Any, prepared: Sequence[tuple[_Row, str]]) -> None:
+def _append(session: Any, prepared: Sequence[_Prepared]) -> None:
     """Take the chain's lock, chain the prepared entries after the last one, insert them in one
     statement (ids taken in order, so they follow the chain: verify_chain walks by id)."""
     prev = _last_hash()
     now = utcnow()
     created = as_utc(now).isoformat(timespec="microseconds")
-    rows = []
-    for row, tail in prepared:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    ids = bulk.next_ids(AuditEntry, len(prepared)) if postgres else []
+    objects, rows = [], []
+    for index, entry in enumerate(prepared):
         # The text `_digest` hashes, json.dumps([prev_hash, created_at, *fields]), built from its tail.
-        digest = hashlib.sha256(f'["{prev}","{created}",{tail[1:]}'.encode()).hexdigest()
-        rows.append({**row, "created_at": now, "prev_hash": prev, "hash": digest})
+        digest = hashlib.sha256(f'["{prev}","{created}",{entry.hashed[1:]}'.encode()).hexdigest()
+        if postgres:
+            objects.append(f'{{"id":{ids[index]},"created_at":"{created}","prev_hash":"{prev}","hash":"{digest}",'
+                           f'{entry.columns}}}')
+        else:
+            rows.append({**entry.row, "created_at": now, "prev_hash": prev, "hash": digest})
         prev = digest
-    bulk.insert_with_ids(AuditEntry, rows)
+    if postgres:
+        bulk.insert_json(AuditEntry, _COLUMNS, "[" + ",".join(objects) + "]")
+    else:
+        bulk.insert_with_ids(AuditEntry, rows)
 
 
 def _defer(session: Any, ctx: AuditContext, changes: Sequence[Change]) -> None:
