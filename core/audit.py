@@ -11,10 +11,11 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import BigInteger, Integer, String, select, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Integer, String, event, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.util import find_tables
 
 from core import bulk
 from core.columns import JSONType, UTCDateTime
@@ -57,7 +58,12 @@ class AuditContext:
     client_id: int | None = None  # a machine caller's api_clients id (person_id is then None)
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -96,9 +102,14 @@ def _last_hash() -> str:
 
 
 def record(ctx: AuditContext, action: str, entity_type: str, entity_id: Any,
-           before: dict | None = None, after: dict | None = None) -> AuditEntry:
-    """Append one entry to the chain in the current transaction (no commit)."""
-    session = db.session
+           before: dict | None = None, after: dict | None = None) -> AuditEntry | None:
+    """Append one entry to the chain in the current transaction (no commit). When the transaction
+    already holds entries waiting for its commit (`record_many(..., at_commit=True)`), this one
+    joins them, after them in the chain, and None is returned."""
+    session = db.session()
+    if session.info.get(_PENDING):
+        _defer(session, ctx, [Change(action, entity_type, entity_id, before, after)])
+        return None
     prev = _last_hash()
     entry = AuditEntry(
         created_at=utcnow(),
@@ -126,30 +137,145 @@ class Change:
     after: dict | None = None
 
 
-def record_many(ctx: AuditContext, changes: Iterable[Change]) -> int:
+def record_many(ctx: AuditContext, changes: Iterable[Change], at_commit: bool = False) -> int:
     """Append many entries to the chain, in order, in the current transaction (no commit).
 
     One lock, one read of the last hash, one insert (core.bulk): a batch of 500 results costs
     what a single entry costs plus the hashing. The lock serialises every audit writer until the
-    transaction ends, so call this as late as possible in the request. Returns the number appended.
+    transaction ends. With `at_commit` the entries are prepared now and appended when the
+    transaction commits (or when it reads the audit record first), so the lock is held only
+    for the append and the commit; entries recorded after them in the transaction follow them.
+    Returns the number of entries.
     """
     changes = list(changes)
     if not changes:
         return 0
+    session = db.session()
+    if at_commit or session.info.get(_PENDING):
+        _defer(session, ctx, changes)
+        return len(changes)
+    _append(session, _prepare(ctx, changes))
+    return len(changes)
+
+
+# -- the append: entries prepared outside the lock, chained and inserted under it ----------------------
+
+_PENDING = "audit_pending"  # session.info: [(the transaction they were recorded in, prepared entries)]
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_COLUMNS = ("id", "created_at", "prev_hash", "hash", "actor_person_id", "actor_unit_id", "actor_client_id", "client",
+            "ip", "action", "entity_type", "entity_id", "before", "after")
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An entry ready to chain: its row (no created_at, prev_hash, hash), the JSON text of the
+    fields `_digest` hashes after `created_at`, and of its row's columns (each value written once)."""
+
+    row: _Row
+    hashed: str
+    columns: str
+
+
+def _prepare(ctx: AuditContext, changes: Sequence[Change]) -> list[_Prepared]:
+    """The entries' rows and texts, made before the lock."""
+    actor = [_ENCODE(v) for v in (ctx.person_id, ctx.unit_id, ctx.client, ctx.ip)]
+    hashed_actor = ",".join(actor)
+    hashed_client = "" if ctx.client_id is None else "," + _ENCODE({"client_id": ctx.client_id})
+    columns_actor = (f'"actor_person_id":{actor[0]},"actor_unit_id":{actor[1]},'
+                     f'"actor_client_id":{_ENCODE(ctx.client_id)},"client":{actor[2]},"ip":{actor[3]}')
+    prepared = []
+    for change in changes:
+        row = _Row(actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id, actor_client_id=ctx.client_id,
+                   client=ctx.client, ip=ctx.ip, action=change.action, entity_type=change.entity_type,
+                   entity_id=str(change.entity_id),
+                   before=_plain(change.before) if change.before is not None else None,
+                   after=_plain(change.after) if change.after is not None else None)
+        action, entity_type, entity_id = _ENCODE(row.action), _ENCODE(row.entity_type), _ENCODE(row.entity_id)
+        before, after = _ENCODE(row.before), _ENCODE(row.after)
+        # json.dumps([person, unit, client, ip, action, entity_type, entity_id, before, after(, client id)])
+        hashed = f"[{hashed_actor},{action},{entity_type},{entity_id},{before},{after}{hashed_client}]"
+        columns = (f'{columns_actor},"action":{action},"entity_type":{entity_type},"entity_id":{entity_id},'
+                   f'"before":{before},"after":{after}')
+        prepared.append(_Prepared(row, hashed, columns))
+    return prepared
+
+
+def _append(session: Any, prepared: Sequence[_Prepared]) -> None:
+    """Take the chain's lock, chain the prepared entries after the last one, insert them in one
+    statement (ids taken in order, so they follow the chain: verify_chain walks by id)."""
     prev = _last_hash()
     now = utcnow()
-    rows = []
-    for change in changes:
-        row = _Row(created_at=now, actor_person_id=ctx.person_id, actor_unit_id=ctx.unit_id,
-                   actor_client_id=ctx.client_id, client=ctx.client, ip=ctx.ip, action=change.action,
-                   entity_type=change.entity_type, entity_id=str(change.entity_id),
-                   before=_plain(change.before) if change.before is not None else None,
-                   after=_plain(change.after) if change.after is not None else None, prev_hash=prev)
-        row["hash"] = prev = _digest(row)
-        rows.append(row)
-    # Ids are taken in order before the insert, so they follow the chain (verify_chain walks by id).
-    bulk.insert_with_ids(AuditEntry, rows)
-    return len(rows)
+    created = as_utc(now).isoformat(timespec="microseconds")
+    postgres = session.get_bind().dialect.name == "postgresql"
+    ids = bulk.next_ids(AuditEntry, len(prepared)) if postgres else []
+    objects, rows = [], []
+    for index, entry in enumerate(prepared):
+        # The text `_digest` hashes, json.dumps([prev_hash, created_at, *fields]), built from its tail.
+        digest = hashlib.sha256(f'["{prev}","{created}",{entry.hashed[1:]}'.encode()).hexdigest()
+        if postgres:
+            objects.append(f'{{"id":{ids[index]},"created_at":"{created}","prev_hash":"{prev}","hash":"{digest}",'
+                           f'{entry.columns}}}')
+        else:
+            rows.append({**entry.row, "created_at": now, "prev_hash": prev, "hash": digest})
+        prev = digest
+    if postgres:
+        bulk.insert_json(AuditEntry, _COLUMNS, "[" + ",".join(objects) + "]")
+    else:
+        bulk.insert_with_ids(AuditEntry, rows)
+
+
+def _defer(session: Any, ctx: AuditContext, changes: Sequence[Change]) -> None:
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((transaction, _prepare(ctx, changes)))
+
+
+def append_pending(session: Any) -> None:
+    """Append the entries the transaction holds for its commit (see `record_many`)."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _append(session, [entry for _, entries in pending for entry in entries])
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """The commit (or a savepoint's release: then already, which is as right, only earlier)."""
+    append_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_reading(state: Any) -> None:
+    """The transaction reads the audit record: its own entries are there first."""
+    if state.session.info.get(_PENDING) and AuditEntry.__table__ in find_tables(state.statement, include_crud=True):
+        append_pending(state.session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: Any) -> None:
+    """Entries recorded in a transaction (or savepoint) rolled back are forgotten with it."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    kept = [(tx, entries) for tx, entries in pending if not _within(tx, previous_transaction)]
+    if kept:
+        session.info[_PENDING] = kept
+    else:
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _within(transaction: Any, ancestor: Any) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @dataclass(frozen=True)

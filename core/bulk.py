@@ -38,39 +38,78 @@ def _iso(value: Any) -> str:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def recordset(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, str]]:
+    """`jsonb_to_recordset(:rows) AS r(...)` (PostgreSQL) and its parameter, for a statement of the
+    caller's own (an upsert): the rows as one JSON parameter."""
+    return _recordset(table, columns, rows)
+
+
 def _recordset(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, str]]:
     """`jsonb_to_recordset(:rows) AS r(col type, ...)` and its parameter."""
-    spec = ", ".join(f'"{name}" {table.c[name].type.compile(dialect=_PG)}' for name in columns)
     payload = json.dumps([{name: row.get(name) for name in columns} for row in rows], ensure_ascii=False,
                          separators=(",", ":"), default=_iso)
-    return f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({spec})", {"rows": payload}
+    return _source(table, columns), {"rows": payload}
 
 
-def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys) into `model`'s table in one statement."""
+def _source(table: Table, columns: Sequence[str]) -> str:
+    spec = ", ".join(f'"{name}" {table.c[name].type.compile(dialect=_PG)}' for name in columns)
+    return f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({spec})"
+
+
+def next_ids(model: Any, n: int) -> list[int]:
+    """`n` new ids from the table's sequence, ascending (PostgreSQL)."""
+    return list(db.session.scalars(text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                                   {"table": model.__table__.name, "n": n}))
+
+
+def insert_json(model: Any, columns: Sequence[str], payload: str) -> None:
+    """Insert rows the caller has already written as JSON text (an array of objects with these
+    columns), in one statement (PostgreSQL)."""
+    table = model.__table__
+    names = ", ".join(f'"{name}"' for name in columns)
+    db.session.execute(text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {_source(table, columns)}'),
+                       {"rows": payload})
+
+
+def insert_rows(model: Any, rows: Sequence[dict[str, Any]], skip_conflicts: bool = False) -> list[int] | None:
+    """Insert `rows` (dicts with the same keys) into `model`'s table in one statement. With
+    `skip_conflicts` (PostgreSQL; rows with their `id`), a row a unique constraint already holds is
+    skipped (ON CONFLICT DO NOTHING) and the ids of the rows inserted are returned."""
     if not rows:
-        return
+        return [] if skip_conflicts else None
     table = model.__table__
     if not _postgres():
+        if skip_conflicts:
+            raise NotImplementedError("skip_conflicts needs PostgreSQL")
         db.session.execute(insert(table), list(rows))
-        return
+        return None
     columns = list(rows[0])
     source, params = _recordset(table, columns, rows)
     names = ", ".join(f'"{name}"' for name in columns)
-    db.session.execute(text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {source}'), params)
+    sql = f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {source}'
+    if skip_conflicts:
+        return list(db.session.scalars(text(sql + " ON CONFLICT DO NOTHING RETURNING id"), params))
+    db.session.execute(text(sql), params)
+    return None
 
 
-def insert_with_ids(model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert `rows` (dicts of column values, without `id`); their new ids, ascending in row order."""
+def insert_with_ids(model: Any, rows: Sequence[dict[str, Any]], skip_conflicts: bool = False) -> list[int | None]:
+    """Insert `rows` (dicts of column values, without `id`); their new ids, ascending in row order.
+    With `skip_conflicts` (PostgreSQL) a row a unique constraint already holds is skipped (ON
+    CONFLICT DO NOTHING, no error): its place in the answer is None."""
     if not rows:
         return []
     table = model.__table__
     if not _postgres():
+        if skip_conflicts:
+            raise NotImplementedError("skip_conflicts needs PostgreSQL")
         stmt = insert(model).returning(table.c.id, sort_by_parameter_order=True)
         return list(db.session.scalars(stmt, list(rows)))
-    ids = list(db.session.scalars(text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-                                  {"table": table.name, "n": len(rows)}))
-    insert_rows(model, [{"id": new_id, **row} for row, new_id in zip(rows, ids)])
+    ids = next_ids(model, len(rows))
+    inserted = insert_rows(model, [{"id": new_id, **row} for row, new_id in zip(rows, ids)], skip_conflicts)
+    if skip_conflicts:
+        kept = set(inserted or ())
+        return [new_id if new_id in kept else None for new_id in ids]
     return ids
 
 

@@ -63,11 +63,13 @@ def complete_many(identity: Identity, applications: Sequence[InspectionApplicati
         audit.record(identity.audit_context(), "inspection_application.complete", "inspection_application",
                      application.id, before, snapshot(application))
     agency_name = db.session.get(Unit, identity.unit_id).name
+    messages = []
     for person_id, unit_id in db.session.execute(people.people_with_roles_stmt(
             list(by_applicant), "unit_admin", Person.id, Person.unit_id)):
         numbers = sorted(by_applicant[unit_id])
         listed = "、".join(str(n) for n in numbers[:20]) + ("等" if len(numbers) > 20 else "")
-        notify.queue_message(person_id, MESSAGE_TEMPLATES["complete"], "检验申请已出具结果",
-                             f"您单位的 {len(numbers)} 项检验申请（编号 {listed}）已由{agency_name}出具检验结果，"
-                             "可在平台查看。", {"inspection_application_ids": numbers})
+        messages.append(notify.NewMessage(person_id, MESSAGE_TEMPLATES["complete"], "检验申请已出具结果",
+                                          f"您单位的 {len(numbers)} 项检验申请（编号 {listed}）已由{agency_name}出具检验结果，"
+                                          "可在平台查看。", {"inspection_application_ids": numbers}))
+    notify.queue_messages(messages)
     return [application for application, _ in done]

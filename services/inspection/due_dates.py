@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, any_, bindparam, case, func, select, update
+from sqlalchemy import Integer, any_, bindparam, case, func, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core import bulk
 from core.extensions import db
 from models.equipment import Equipment
 from models.inspection import DUE_SERIES, EquipmentDueDate
@@ -86,10 +87,11 @@ def _dedupe(entries: Sequence[DueEntry]) -> list[DueEntry]:
     return list(kept.values())
 
 
-def store(entries: Sequence[DueEntry]) -> None:
-    """Upsert the series rows (one executemany of INSERT .. ON CONFLICT DO UPDATE; PostgreSQL, and
-    SQLite for `make run`), then set each touched device's `next_due_date` / `next_due_type` (the
-    DUE_TYPES label) to its earliest dated series in ONE UPDATE.
+def store(entries: Sequence[DueEntry], refresh_devices: bool = True) -> None:
+    """Upsert the series rows (INSERT .. ON CONFLICT DO UPDATE: on PostgreSQL one statement, the
+    rows as one JSON parameter; elsewhere an executemany, SQLite for `make run`), then set each
+    touched device's `next_due_date` / `next_due_type` (the DUE_TYPES label) to its earliest dated
+    series in ONE UPDATE (skipped with `refresh_devices=False`: the caller has set them already).
 
     A row is replaced only by a result of the same or a later inspection date (an older result
     arriving late does not move dates back; the same result sent again does). `reminded_for` is
@@ -100,10 +102,18 @@ def store(entries: Sequence[DueEntry]) -> None:
         return
     session = db.session
     session.flush()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    postgres = session.get_bind().dialect.name == "postgresql"
     table = EquipmentDueDate.__table__
-    stmt = insert(table)
+    values = [{"equipment_id": row.equipment_id, "series": row.series, "due_date": row.due_date,
+               "last_date": row.last_date, "last_conclusion": row.last_conclusion,
+               "last_result_id": row.last_result_id, "reminded_for": None} for row in rows]
+    if postgres:
+        columns = list(values[0])
+        source, params = bulk.recordset(table, columns, values)
+        stmt = postgresql.insert(table).from_select(
+            columns, select(*(literal_column(f'r."{name}"') for name in columns)).select_from(text(source)))
+    else:
+        stmt, params = sqlite.insert(table), values
     excluded = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.equipment_id, table.c.series],
@@ -118,12 +128,9 @@ def store(entries: Sequence[DueEntry]) -> None:
         where=(table.c.last_date.is_(None) | (excluded.last_date >= table.c.last_date)
                | (table.c.last_result_id == excluded.last_result_id)),
     )
-    session.execute(stmt, [
-        {"equipment_id": row.equipment_id, "series": row.series, "due_date": row.due_date,
-         "last_date": row.last_date, "last_conclusion": row.last_conclusion,
-         "last_result_id": row.last_result_id, "reminded_for": None}
-        for row in rows])
-    refresh_next_due(sorted({row.equipment_id for row in rows}))
+    session.execute(stmt, params)
+    if refresh_devices:
+        refresh_next_due(sorted({row.equipment_id for row in rows}))
 
 
 def refresh_next_due(equipment_ids: Sequence[int]) -> None:

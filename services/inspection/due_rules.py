@@ -7,6 +7,8 @@ import calendar
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 Dates = dict[str, date | None]
@@ -47,24 +49,48 @@ def _years(day: date, years: int) -> date:
     return add_months(day, 12 * years)
 
 
-# --- settings --------------------------------------------------------------------------------------
+# --- settings (parsed once per value: a batch asks for them hundreds of times; a changed setting is a
+# new value, parsed anew) ------------------------------------------------------------------------------
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted(value.items(), key=repr))
+    if isinstance(value, (list, set, frozenset)):
+        return tuple(value)
+    return value
+
 
 def _int_list(value: Any) -> tuple[int, ...]:
     """"1,4,7" or [1, 4, 7] -> (1, 4, 7)."""
+    return _parse_int_list(_hashable(value))
+
+
+@lru_cache(maxsize=64)
+def _parse_int_list(value: Any) -> tuple[int, ...]:
     if isinstance(value, str):
         value = [item for item in value.split(",") if item.strip()]
     return tuple(sorted(int(item) for item in value))
 
 
-def _grade_map(value: Any) -> dict[int, int]:
-    """"1:6,2:6,3:3" or {1: 6, ...} -> {grade: years}."""
+def _grade_map(value: Any) -> Mapping[int, int]:
+    """"1:6,2:6,3:3" or {1: 6, ...} -> {grade: years} (read-only)."""
+    return _parse_grade_map(_hashable(value))
+
+
+@lru_cache(maxsize=64)
+def _parse_grade_map(value: Any) -> Mapping[int, int]:
     if isinstance(value, str):
         pairs = (item.split(":") for item in value.split(",") if item.strip())
-        return {int(grade): int(years) for grade, years in pairs}
-    return {int(grade): int(years) for grade, years in dict(value).items()}
+        return MappingProxyType({int(grade): int(years) for grade, years in pairs})
+    return MappingProxyType({int(grade): int(years) for grade, years in value})
 
 
 def _codes(value: Any) -> tuple[str, ...]:
+    return _parse_codes(_hashable(value))
+
+
+@lru_cache(maxsize=64)
+def _parse_codes(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = value.split(",")
     return tuple(item.strip().upper() for item in value if item.strip())
@@ -84,8 +110,13 @@ def _elevator_due(year: int, base: date) -> date:
 
 
 def _elevator_schedule(config: Mapping[str, Any]) -> tuple[frozenset[int], int, int]:
-    periodic = frozenset(_int_list(config["ELEVATOR_PERIODIC_YEARS"]))
-    return periodic, int(config["ELEVATOR_LIST_YEARS"]), max(1, int(config["ELEVATOR_INTERVAL_AFTER_LIST_YEARS"]))
+    return _parse_schedule(_hashable(config["ELEVATOR_PERIODIC_YEARS"]), config["ELEVATOR_LIST_YEARS"],
+                           config["ELEVATOR_INTERVAL_AFTER_LIST_YEARS"])
+
+
+@lru_cache(maxsize=64)
+def _parse_schedule(periodic: Any, list_years: Any, every: Any) -> tuple[frozenset[int], int, int]:
+    return frozenset(_int_list(periodic)), int(list_years), max(1, int(every))
 
 
 def _elevator_kind_of_year(n: int, config: Mapping[str, Any]) -> str:

@@ -178,13 +178,13 @@ class Batch:
         state = results_state.recompute(self.items, self.history, results_state.next_due_after(
             entries, {item.device.id for item in self.items}))
         self.changes += state.changes
-        due_dates.store(entries)  # the devices' next due date is already right: it writes the series only
+        due_dates.store(entries, refresh_devices=False)  # recompute has set the devices' next due date
         self._findings()
         self._close_cleared(state.cleared)
         self._complete_applications()
         results_notices.tell(self.items, state.failed, state.restored, self.completed)
         equipment_onecode.cards_changed(item.device.id for item in self.items)
-        audit.record_many(self.identity.audit_context(), self.changes)
+        audit.record_many(self.identity.audit_context(), self.changes, at_commit=True)  # the chain's lock: at commit
         return self.items
 
     def _by_device(self) -> dict[int, list[Item]]:

@@ -7,7 +7,8 @@ recipient per batch, whatever the batch's size:
   turned red or restored;
 - the applicant's admins: their applications completed, with the conclusion.
 
-Recipients of the whole batch are read in one query per kind of recipient.
+Recipients of the whole batch are read in one query per kind of recipient; the messages are
+written at once (`notify.queue_messages`).
 """
 from __future__ import annotations
 
@@ -60,14 +61,14 @@ def _regulators(paths: Iterable[str]) -> dict[str, list[int]]:
     return nearest
 
 
-def _send(lines_by_person: dict[int, list[str]], template: str, title: str, lead: str, data_key: str,
-          ids_by_person: dict[int, list[int]], batch_key: str) -> None:
+def _send(out: list[notify.NewMessage], lines_by_person: dict[int, list[str]], template: str, title: str, lead: str,
+          data_key: str, ids_by_person: dict[int, list[int]], batch_key: str) -> None:
     for person_id, lines in lines_by_person.items():
         shown = lines[:MAX_LINES]
         more = f"\n……等共 {len(lines)} 项。" if len(lines) > MAX_LINES else ""
-        notify.queue_message(person_id, template, title, lead + "\n" + "\n".join(shown) + more,
-                             {data_key: ids_by_person[person_id][:100]},
-                             dedupe_key=f"{template}:{batch_key}:{person_id}")
+        out.append(notify.NewMessage(person_id, template, title, lead + "\n" + "\n".join(shown) + more,
+                                     {data_key: ids_by_person[person_id][:100]},
+                                     dedupe_key=f"{template}:{batch_key}:{person_id}"))
 
 
 def tell(items: Sequence[Any], failed: Sequence[tuple[Any, Any]], restored: Sequence[tuple[Any, Any]],
@@ -76,6 +77,7 @@ def tell(items: Sequence[Any], failed: Sequence[tuple[Any, Any]], restored: Sequ
     if not items:
         return
     batch_key = secrets.token_hex(8)  # the batch's messages are its own, a correction's again
+    out: list[notify.NewMessage] = []
     by_device = {item.device.id: item.device for item in items}
     state_lines: dict[int, list[str]] = defaultdict(list)  # red or restored: the unit and the regulator
     problem_lines: dict[int, list[str]] = defaultdict(list)  # findings to rectify: the unit
@@ -104,7 +106,7 @@ def tell(items: Sequence[Any], failed: Sequence[tuple[Any, Any]], restored: Sequ
                 lines[person_id] += state_lines[device_id] + problem_lines[device_id]
                 ids[person_id] += result_ids[device_id]
         title = "设备检验不合格，禁止使用" if failed else "设备检验结果通知"
-        _send(lines, "inspection_result_recorded", title, "检验检测机构回传了以下检验结果：", "inspection_result_ids",
+        _send(out, lines, "inspection_result_recorded", title, "检验检测机构回传了以下检验结果：", "inspection_result_ids",
               ids, batch_key)
     if state_lines:
         regulators = _regulators(by_device[d].path for d in state_lines)
@@ -113,7 +115,7 @@ def tell(items: Sequence[Any], failed: Sequence[tuple[Any, Any]], restored: Sequ
             for person_id in regulators.get(by_device[device_id].path, []):
                 lines[person_id] += state_lines[device_id]
                 ids[person_id].append(device_id)
-        _send(lines, "inspection_result_failed", "辖区设备检验不合格或复检合格",
+        _send(out, lines, "inspection_result_failed", "辖区设备检验不合格或复检合格",
               "辖区内以下设备的检验结论影响其使用：", "equipment_ids", ids, batch_key)
     if completed:
         admins = _unit_people((item.application.applicant_unit_id for item in completed), ("unit_admin",))
@@ -123,6 +125,6 @@ def tell(items: Sequence[Any], failed: Sequence[tuple[Any, Any]], restored: Sequ
                 lines[person_id].append(f"检验申请（编号 {item.application.id}，{_place(item.device)}）已出具结果："
                                         f"{item.record.conclusion}（报告编号 {item.record.report_no}）。")
                 ids[person_id].append(item.application.id)
-        _send(lines, "inspection_application_completed", "检验申请已出具结果", "您单位的检验申请已办结：",
+        _send(out, lines, "inspection_application_completed", "检验申请已出具结果", "您单位的检验申请已办结：",
               "inspection_application_ids", ids, batch_key)
-
+    notify.queue_messages(out)

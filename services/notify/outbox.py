@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import work
+from core import bulk, work
 from core.errors import NotFound, RuleViolation
 from core.extensions import db
 from core.timeutil import utcnow
@@ -85,6 +87,72 @@ def queue_message(recipient_person_id: int, template: str, title: str, body: str
         _write("subscribe", template, title, body, data=data, recipient_person_id=recipient_person_id,
                dedupe_key=channel_key(dedupe_key, "subscribe"))
     return message
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One message of `queue_messages`: what `queue_message` takes (an inbox message to a user)."""
+
+    recipient_person_id: int
+    template: str
+    title: str
+    body: str
+    data: dict | None = None
+    dedupe_key: str | None = None
+
+
+def queue_messages(messages: Sequence[NewMessage]) -> int:
+    """`queue_message` for many messages at once (a batch telling dozens of people), with the same
+    outcome as calling it for each in order: a dedupe key already used (in the outbox, or earlier in
+    the list) records nothing, each new inbox row gets its subscribe copy when its template has one,
+    every row is delivered after commit (the enqueues go to Redis in one pipeline, `core.tx`; lost,
+    the sweep finds the rows). On PostgreSQL one look-up of the keys and one insert per channel
+    (ON CONFLICT DO NOTHING: a transaction racing on a key leaves one row and no error); elsewhere
+    one `queue_message` per message. Returns how many inbox messages were recorded.
+    """
+    for message in messages:
+        if message.dedupe_key and len(message.dedupe_key) > MAX_KEY_LENGTH:
+            raise ValueError("dedupe_key is longer than 128 characters")
+    if db.session.get_bind().dialect.name != "postgresql":
+        return sum(1 for m in messages if queue_message(m.recipient_person_id, m.template, m.title, m.body, m.data,
+                                                        m.dedupe_key) is not None)
+    keys = sorted({m.dedupe_key for m in messages if m.dedupe_key})
+    used = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(bulk.among(OutboxMessage.dedupe_key, keys)))
+               ) if keys else set()
+    fresh = []
+    for message in messages:
+        if message.dedupe_key:
+            if message.dedupe_key in used:
+                continue
+            used.add(message.dedupe_key)
+        fresh.append(message)
+    now = utcnow()
+    inbox_ids = _insert_new([_row("inbox", m, m.dedupe_key, now) for m in fresh])
+    copies = [(index, m) for index, (m, new_id) in enumerate(zip(fresh, inbox_ids))
+              if new_id is not None and subscriptions.template_for(m.template) is not None]
+    copy_ids = dict(zip((index for index, _ in copies), _insert_new(
+        [_row("subscribe", m, channel_key(m.dedupe_key, "subscribe"), now) for _, m in copies])))
+    for index, new_id in enumerate(inbox_ids):
+        for row_id in (new_id, copy_ids.get(index)):
+            if row_id is not None:
+                DELIVERY_WORK.request(row_id)
+    return sum(1 for new_id in inbox_ids if new_id is not None)
+
+
+def _row(channel: str, message: NewMessage, dedupe_key: str | None, now: datetime) -> dict[str, Any]:
+    return {"channel": channel, "recipient_person_id": message.recipient_person_id, "recipient_address": None,
+            "template": message.template, "title": message.title[:128], "body": message.body,
+            "data": message.data or {}, "dedupe_key": dedupe_key, "status": "pending", "attempts": 0,
+            "created_at": now}
+
+
+def _insert_new(rows: list[dict[str, Any]]) -> list[int | None]:
+    """Insert outbox rows, skipping those whose dedupe key a concurrent transaction has just used:
+    each row's new id, None for a skipped one."""
+    if not rows:
+        return []
+    db.session.flush()  # rows the session holds go first, as they would with queue_message
+    return bulk.insert_with_ids(OutboxMessage, rows, skip_conflicts=True)
 
 
 def queue_customer_service(openid: str, text: str, *, template: str = "bot_reply", person_id: int | None = None,
