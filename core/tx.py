@@ -68,47 +68,34 @@ def rollback() -> None:
     session.rollback()
 
 
-def dispatch(job: PendingJob) -> None:
-    """Hand a committed job to rq, or run it here when there is no Redis.
+def dispatch_all(jobs: list[PendingJob]) -> None:
+    """Hand committed jobs to rq in one Redis pipeline (one round trip for a batch that wrote
+    dozens of outbox rows), or run them here when there is no Redis.
 
-    A failed hand-over is logged, not raised: the work is recorded in the
-    database (outbox), and the periodic sweep enqueues it again.
+    A failed hand-over is logged, not raised: the work is recorded in the database (outbox), and
+    the periodic sweep enqueues it again.
     """
     from core.logs import current_request_id
     from core.redis import get_queue, get_redis
 
-    if get_redis() is None:
-        run_inline(job)
+    if not jobs:
         return
-    try:
-        # the worker logs the job's lines with the request id of the work that asked for it
-        get_queue(job.queue).enqueue(job.func, *job.args, job_id=job.job_id, job_timeout=job.timeout,
-                                     meta={"request_id": current_request_id()})
-    except Exception:  # Redis down: the sweep picks the work up later
-        log.warning("could not enqueue %s%r; left for the sweep", job.name, job.args, exc_info=True)
-
-
-def dispatch_all(jobs: list[PendingJob]) -> None:
-    """Hand committed jobs to rq as `dispatch` does, many of them in one Redis pipeline (a batch
-    writing dozens of outbox rows): one round trip. A failed hand-over is logged, not raised; the
-    sweeps find the work by its rows."""
-    from core.logs import current_request_id
-    from core.redis import get_queue, get_redis
-
-    redis = get_redis() if len(jobs) > 1 else None
+    redis = get_redis()
     if redis is None:
         for job in jobs:
-            dispatch(job)
+            run_inline(job)
         return
     try:
         pipe = redis.pipeline()
+        # the worker logs the job's lines with the request id of the work that asked for it
         meta = {"request_id": current_request_id()}
         for job in jobs:
             get_queue(job.queue).enqueue(job.func, *job.args, job_id=job.job_id, job_timeout=job.timeout,
                                          meta=dict(meta), pipeline=pipe)
         pipe.execute()
     except Exception:  # Redis down: the sweep picks the work up later
-        log.warning("could not enqueue %d jobs (%s, ...); left for the sweep", len(jobs), jobs[0].name, exc_info=True)
+        log.warning("could not enqueue %d job(s) (%s, ...); left for the sweep", len(jobs), jobs[0].name,
+                    exc_info=True)
 
 
 def run_inline(job: PendingJob) -> None:
