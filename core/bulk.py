@@ -39,13 +39,8 @@ def _iso(value: Any) -> str:
 
 
 def recordset(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, str]]:
-    """`jsonb_to_recordset(:rows) AS r(...)` (PostgreSQL) and its parameter, for a statement of the
-    caller's own (an upsert): the rows as one JSON parameter."""
-    return _recordset(table, columns, rows)
-
-
-def _recordset(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> tuple[str, dict[str, str]]:
-    """`jsonb_to_recordset(:rows) AS r(col type, ...)` and its parameter."""
+    """`jsonb_to_recordset(:rows) AS r(col type, ...)` (PostgreSQL) and its parameter: the rows as
+    one JSON parameter, for these statements and for a caller's own (an upsert)."""
     payload = json.dumps([{name: row.get(name) for name in columns} for row in rows], ensure_ascii=False,
                          separators=(",", ":"), default=_iso)
     return _source(table, columns), {"rows": payload}
@@ -84,7 +79,7 @@ def insert_rows(model: Any, rows: Sequence[dict[str, Any]], skip_conflicts: bool
         db.session.execute(insert(table), list(rows))
         return None
     columns = list(rows[0])
-    source, params = _recordset(table, columns, rows)
+    source, params = recordset(table, columns, rows)
     names = ", ".join(f'"{name}"' for name in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {source}'
     if skip_conflicts:
@@ -124,7 +119,7 @@ def update_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
         stmt = update(table).where(table.c.id == bindparam("_id")).values({name: bindparam(name) for name in columns})
         db.session.execute(stmt, [{**row, "_id": row["id"]} for row in rows])
         return
-    source, params = _recordset(table, ["id", *columns], rows)
+    source, params = recordset(table, ["id", *columns], rows)
     assignments = ", ".join(f'"{name}" = r."{name}"' for name in columns)
     db.session.execute(text(f'UPDATE "{table.name}" AS t SET {assignments} FROM {source} WHERE t.id = r.id'), params)
 
