@@ -84,14 +84,30 @@ def require_work_type(inspection_type: str, work_type: str | None) -> str | None
 
 def equipment_for(identity: Identity, equipment_id: int, inspection_type: str | None) -> Equipment:
     """The device an application (or the agencies picker) names. A production unit asking for a
-    监督检验 names a device of another unit's (whose installation it does): it is found by id, and
-    `require_supervision_applicant` then checks the link; everyone else only sees devices in scope."""
+    监督检验 names a device of another unit's (whose installation it does): it reaches only a device
+    it is linked to (named as its installer, or having filed a 施工告知 for it), so neither an
+    application nor the picker tells it of any other device; `require_supervision_applicant` then
+    checks the link for the work. Everyone else only sees devices in scope. 404 otherwise."""
     if inspection_type == "supervision" and identity.unit_kind == "production":
-        equipment = db.session.get(Equipment, equipment_id) if 0 < equipment_id < 2**31 else None
-        if equipment is None:
-            raise NotFound("未找到该设备，请先由使用单位在平台新增设备。", code="equipment_not_found")
+        equipment = db.session.get(Equipment, equipment_id)
+        if equipment is None or not _linked(identity.unit_id, equipment):
+            raise NotFound("未找到该设备：请由使用单位在平台新增设备，并由本单位办理施工告知（或登记为安装单位）。",
+                           code="equipment_not_found")
         return equipment
     return get_in_scope(Equipment, equipment_id, identity, "未找到该设备。")
+
+
+def _notice_works(unit_id: int, equipment_id: int) -> set[str]:
+    """The works of the unit's 施工告知 for the device that stand (submitted, accepted or approved)."""
+    forms = db.session.scalars(select(Application.form).where(
+        Application.kind == "construction_notice", Application.applicant_unit_id == unit_id,
+        Application.equipment_id == equipment_id, Application.status.in_(NOTICE_STATUSES)))
+    return {(form or {}).get("work_type") for form in forms}
+
+
+def _linked(unit_id: int | None, equipment: Equipment) -> bool:
+    return unit_id is not None and (equipment.installer_unit_id == unit_id
+                                    or bool(_notice_works(unit_id, equipment.id)))
 
 
 def require_supervision_applicant(identity: Identity, equipment: Equipment, work_type: str) -> None:
@@ -112,10 +128,7 @@ def require_supervision_applicant(identity: Identity, equipment: Equipment, work
     certificates.require_licence_in_date(unit, "申请监督检验")
     if work_type == "installation" and equipment.installer_unit_id == unit.id:
         return
-    forms = db.session.scalars(select(Application.form).where(
-        Application.kind == "construction_notice", Application.applicant_unit_id == unit.id,
-        Application.equipment_id == equipment.id, Application.status.in_(NOTICE_STATUSES)))
-    if any((form or {}).get("work_type") == NOTICE_WORKS[work_type] for form in forms):
+    if NOTICE_WORKS[work_type] in _notice_works(unit.id, equipment.id):
         return
     work = SUPERVISION_WORKS[work_type]
     installer = "未登记由本单位安装，" if work_type == "installation" else ""

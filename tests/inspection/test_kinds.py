@@ -48,14 +48,29 @@ def test_the_installer_applies_for_installation_supervision_before_the_device_is
 def test_a_unit_that_filed_a_construction_notice_applies_for_the_supervision_of_that_work(
         apply, make_equipment, yanta, installer):
     registered = make_equipment(yanta.unit, "3110", use_status="in_use", registration_status="registered")
-    refused = supervise(apply, registered, installer, work_type="alteration")
-    assert (refused.status_code, refused.json["code"]) == (422, "supervision_work_not_notified")
-    assert "施工告知" in refused.json["message"] and list(refused.json["details"]["fields"]) == ["equipment_id"]
+    unlinked = supervise(apply, registered, installer, work_type="alteration")
+    assert (unlinked.status_code, unlinked.json["code"]) == (404, "equipment_not_found")  # not even its existence
+    assert "施工告知" in unlinked.json["message"]
     db.session.add(Application(kind="construction_notice", equipment_id=registered.id,
                                applicant_unit_id=installer.unit.id, region_code="610113", office_region_code="610100",
                                status="submitted", form={"work_type": "alteration"}))
     db.session.flush()
     assert supervise(apply, registered, installer, work_type="alteration").status_code == 201
+
+
+def test_a_linked_production_unit_still_needs_the_notice_of_that_very_work(apply, new_lift, installer):
+    """Named as installer, it may apply for the installation's supervision, not an alteration's."""
+    refused = supervise(apply, new_lift, installer, work_type="alteration")
+    assert (refused.status_code, refused.json["code"]) == (422, "supervision_work_not_notified")
+    assert "施工告知" in refused.json["message"] and list(refused.json["details"]["fields"]) == ["equipment_id"]
+
+
+def test_the_agencies_picker_tells_a_production_unit_nothing_of_a_device_it_is_not_linked_to(
+        client, make_equipment, yanta, installer):
+    registered = make_equipment(yanta.unit, "3110", use_status="in_use", registration_status="registered")
+    response = client.get("/api/v1/inspection/agencies", headers=installer.headers,
+                          query_string={"equipment_id": registered.id, "inspection_type": "supervision"})
+    assert (response.status_code, response.json["code"]) == (404, "equipment_not_found")
 
 
 def test_supervision_comes_from_a_production_unit_licensed_for_the_work(apply, new_lift, installer, yanta,
@@ -70,7 +85,7 @@ def test_supervision_comes_from_a_production_unit_licensed_for_the_work(apply, n
     stranger = make_unit("production", "610113", production_scopes=["installation"])
     other = SimpleNamespace(headers=auth_headers(make_person(stranger, "unit_admin")))
     response = supervise(apply, new_lift, other)
-    assert (response.status_code, response.json["code"]) == (422, "supervision_work_not_notified")
+    assert (response.status_code, response.json["code"]) == (404, "equipment_not_found")
     missing = apply(10**6, headers=installer.headers, inspection_type="supervision", work_type="installation")
     assert (missing.status_code, missing.json["code"]) == (404, "equipment_not_found")
 
