@@ -237,13 +237,13 @@ def accept(identity: Identity, application: InspectionApplication, planned_date:
     `certificate_expired`), RuleViolation (409: not submitted). Queues a message to the applicant's admins.
     """
     require_agency_staff(identity, application)
+    _lock(application)
+    before = snapshot(application)
+    _next_status(application.status, "accept")  # a repeated decision is a 409 before anything else
     _require_agency_in_date(identity, application, "受理检验申请")
     today = business_today()
     if planned_date is not None and planned_date < today:
         raise InvalidInput.field("planned_date", "计划检验日期不能早于今天。", code="planned_date_in_past")
-    _lock(application)
-    before = snapshot(application)
-    _next_status(application.status, "accept")
     application.planned_date, application.decision_note = planned_date, _clean(note)
     application.decided_at, application.decided_by_person_id = utcnow(), identity.person_id
     application.plan_due_on = planning.plan_due_on(today)
@@ -266,12 +266,12 @@ def plan(identity: Identity, application: InspectionApplication, planned_date: d
     RuleViolation (409: not accepted or planned). Tells the applicant's admins and the inspectors.
     """
     require_agency_staff(identity, application)
-    _require_agency_in_date(identity, application, "安排检验")
-    if planned_date < business_today():
-        raise InvalidInput.field("planned_date", "计划检验日期不能早于今天。", code="planned_date_in_past")
     _lock(application)
     before = snapshot(application)
     _next_status(application.status, "plan")
+    _require_agency_in_date(identity, application, "安排检验")
+    if planned_date < business_today():
+        raise InvalidInput.field("planned_date", "计划检验日期不能早于今天。", code="planned_date_in_past")
     inspectors = planning.require_inspectors(application, inspector_person_ids, planned_date)
     application.planned_date, application.inspector_person_ids = planned_date, [p.id for p in inspectors]
     application.planned_at, application.planned_by_person_id = utcnow(), identity.person_id
@@ -290,19 +290,6 @@ def plan(identity: Identity, application: InspectionApplication, planned_date: d
                              {"inspection_application_id": application.id},
                              dedupe_key=f"inspection-assigned:{application.id}:{person.id}:{application.feed_seq}")
     return application
-
-
-def complete(identity: Identity, application: InspectionApplication, result_id: int) -> None:
-    """A result answers the application (called by the results service, which has checked the
-    result is the agency's): status completed, `result_id` kept; the applicant is told.
-    Raises Forbidden (403), RuleViolation (409: not pending)."""
-    require_agency_staff(identity, application)
-    _lock(application)
-    before = snapshot(application)
-    _next_status(application.status, "complete")
-    application.result_id = result_id
-    _apply(identity, application, "complete", None, before)
-    _tell_applicant(application, "complete", "检验结果已可在平台查看。")
 
 
 def refuse(identity: Identity, application: InspectionApplication, reason: str) -> InspectionApplication:

@@ -5,7 +5,7 @@ application (one by one, or a batch)."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import tx
 from core.audit import AuditEntry
@@ -13,9 +13,8 @@ from core.auth import Identity
 from core.extensions import db
 from core.timeutil import business_today, utcnow
 from core.workdays import add_workdays
-from models.inspection import InspectionApplication, InspectionApplicationEvent
-from services.inspection import applications, completion, planning
-from services.orgs.accounts import identity_for
+from models.inspection import InspectionApplication
+from services.inspection import applications, planning
 from tests.inspection.conftest import days
 from tests.notify.conftest import rows
 
@@ -180,37 +179,15 @@ def test_a_late_report_is_flagged_and_listed_until_the_result_completes_it(clien
     set_dates(application["id"], report_due_on=business_today() - timedelta(days=2))
     items = client.get("/api/v1/inspection/late?kind=report", headers=regulator("610113")).json["items"]
     assert [(i["id"], i["report_late"]) for i in items] == [(application["id"], True)]
-    row = db.session.get(InspectionApplication, application["id"])
-    applications.complete(identity_for(agency.inspector, "pc"), row, 4242)
-    tx.commit()
+    today = business_today().isoformat()
+    result = client.post("/api/v1/inspection/results", headers=agency.headers, json={
+        "report_no": "LATE-0001", "equipment_id": application["equipment_id"], "inspection_type": "periodic",
+        "conclusion": "合格", "inspection_date": today, "report_date": today})
+    assert result.status_code == 201, result.json
     assert client.get("/api/v1/inspection/late/counts", headers=agency.headers).json == {"plan": 0, "report": 0}
     done = client.get(f"{URL}/{application['id']}", headers=agency.headers).json
-    assert (done["status"], done["result_id"], done["report_late"]) == ("completed", 4242, False)
+    assert (done["status"], done["result_id"], done["report_late"]) == ("completed", result.json["id"], False)
     assert done["events"][-1]["action"] == "complete"
-
-
-def test_complete_many_completes_a_batch_and_leaves_the_finished_alone(client, yanta, agency, accepted, apply, device,
-                                                                      run_jobs):
-    first, second, refused = accepted(), accepted(), apply(device().id).json
-    post(client, agency.headers, refused["id"], "refuse", reason="不受理")
-    rows_ = [db.session.get(InspectionApplication, a["id"]) for a in (first, second, refused)]
-    identity = identity_for(agency.inspector, "pc")
-    feed_before = max(r.feed_seq for r in rows_)
-    done = completion.complete_many(identity, rows_ + [rows_[0]], [11, 12, 13, 14])
-    assert [a.id for a in done] == [first["id"], second["id"]]
-    tx.commit()
-    statuses = dict(db.session.execute(select(InspectionApplication.id, InspectionApplication.status).where(
-        InspectionApplication.id.in_([first["id"], second["id"], refused["id"]]))).all())
-    assert statuses == {first["id"]: "completed", second["id"]: "completed", refused["id"]: "refused"}
-    assert db.session.get(InspectionApplication, first["id"]).result_id == 11
-    assert min(db.session.get(InspectionApplication, a["id"]).feed_seq for a in (first, second)) > feed_before
-    assert db.session.scalar(select(func.count()).select_from(InspectionApplicationEvent).where(
-        InspectionApplicationEvent.action == "complete")) == 2
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "inspection_application.complete")) == 2
-    run_jobs()
-    told = client.get("/api/v1/me/messages", headers=yanta.headers).json["items"][0]
-    assert told["template"] == "inspection_application_completed" and "2 项检验申请" in told["body"]
 
 
 def test_agency_staff_are_reminded_of_deadlines_once_a_day(client, agency, accepted, make_person, app):
