@@ -19,7 +19,6 @@
 """
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 from sqlalchemy import select
@@ -29,9 +28,10 @@ from core.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from core.extensions import db
 from core.scoping import get_in_scope
 from models.equipment import GONE_STATUSES, REGISTRATION_STATUSES, USE_STATUSES, Application, Equipment
-from models.inspection import INSPECTION_TYPES, SUPERVISION_WORKS, InspectionResult
+from models.inspection import DUE_SERIES, INSPECTION_TYPES, SUPERVISION_WORKS, EquipmentDueDate, InspectionResult
 from models.orgs import PRODUCTION_SCOPES, Unit
 from services.equipment import catalogue, scope
+from services.inspection.due_rules import add_months
 from services.orgs import certificates
 
 TYPE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -161,26 +161,21 @@ def require_reinspection_of(equipment: Equipment, inspection_type: str, result_i
     return result.id
 
 
-def _months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 def is_late(equipment: Equipment, inspection_type: str, today: date) -> bool:
     """条例 §28: applied less than a month before the validity expires, or after it expired.
 
-    The device's recorded due date counts when it is for this type of inspection (or of no
-    stated type): an elevator's self-test due next month says nothing of its periodic inspection.
-    A device without a recorded due date cannot be late, nor a 监督检验 or 首次检验 (no series).
+    The due date that counts is that of the series applied for (`equipment_due_dates`: an
+    elevator's self-test due next month says nothing of its periodic inspection); a device
+    without series rows yet falls back to its recorded due date when that is for this type (or
+    of no stated type). A device without a due date cannot be late, nor a 监督检验 or 首次检验.
     """
-    due, due_type = equipment.next_due_date, equipment.next_due_type
-    if inspection_type in ("supervision", "first") or due is None:
+    if inspection_type not in DUE_SERIES:
         return False
-    if due_type not in (None, INSPECTION_TYPES[inspection_type]):
-        return False
-    return today > _months_before(due, NOTICE_MONTHS)
+    due = db.session.scalar(select(EquipmentDueDate.due_date).where(
+        EquipmentDueDate.equipment_id == equipment.id, EquipmentDueDate.series == inspection_type))
+    if due is None and equipment.next_due_type in (None, DUE_SERIES[inspection_type]):
+        due = equipment.next_due_date
+    return due is not None and today > add_months(due, -NOTICE_MONTHS)
 
 
 def require_inspectable(equipment: Equipment) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from core.audit import AuditEntry
 from core.extensions import db
 from core.timeutil import business_today
-from models.inspection import InspectionApplication
+from models.inspection import EquipmentDueDate, InspectionApplication
 from tests.inspection.conftest import days
 
 
@@ -115,6 +115,17 @@ def test_applying_less_than_a_month_before_the_due_date_is_accepted_but_flagged_
     due = business_today() + timedelta(days=due_in) if due_in is not None else None
     application = created(apply(device(next_due_date=due, next_due_type=due_type).id))
     assert (application["status"], application["late"]) == ("submitted", late)
+
+
+def test_lateness_counts_the_due_date_of_the_series_applied_for(device, apply):
+    """An elevator whose self-test is due in 10 days and periodic inspection in 20: the device
+    shows the self-test, yet an application for the periodic inspection is late (条例 §28)."""
+    today = business_today()
+    elevator = device(next_due_date=today + timedelta(days=10), next_due_type="自行检测")
+    db.session.add_all([EquipmentDueDate(equipment_id=elevator.id, series="self_test", due_date=today + timedelta(days=10)),
+                        EquipmentDueDate(equipment_id=elevator.id, series="periodic", due_date=today + timedelta(days=20))])
+    db.session.flush()
+    assert created(apply(elevator.id, inspection_type="periodic"))["late"] is True
 
 
 def test_missing_and_unknown_fields_are_a_422_naming_each(client, yanta):
