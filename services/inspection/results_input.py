@@ -152,7 +152,7 @@ def _problems(raw: Mapping[str, Any], inspection_date: date, max_problems: int) 
         try:
             description = _text(item, "description", 1000, required=True, label="问题描述")
             severity = item.get("severity")
-            if severity not in PROBLEM_SEVERITIES:
+            if not isinstance(severity, str) or severity not in PROBLEM_SEVERITIES:
                 raise InvalidInput.field("severity", "问题等级应为 general（一般）或 serious（严重）。",
                                          code="severity_invalid")
             deadline = _date(item, "deadline")
@@ -187,7 +187,7 @@ def read(raw: Any, today: date, max_problems: int) -> ResultInput:
     if equipment_code is None and equipment_id is None:
         raise InvalidInput.field("equipment_code", "请填写设备代码。", code="field_required")
     kind = raw.get("inspection_type")
-    if kind not in INSPECTION_TYPES:
+    if not isinstance(kind, str) or kind not in INSPECTION_TYPES:
         raise InvalidInput.field("inspection_type", "检验类型无效，应为 " + "、".join(
             f"{key}（{label}）" for key, label in INSPECTION_TYPES.items()) + "。", code="inspection_type_invalid")
     work_type = _text(raw, "work_type", 16)

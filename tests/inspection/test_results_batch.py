@@ -70,6 +70,8 @@ def test_a_batch_with_bad_rows_applies_the_good_ones_and_answers_row_errors(lab,
         "not an object",
         result_record(vessel.code, "OK-2", conclusion="基本符合要求", safety_grade=3, inspection_type="periodic"),
         result_record(elevator.code, "E-severity", problems=[{"description": "门锁失效", "severity": "urgent"}]),
+        result_record(elevator.code, "E-type-list", inspection_type=["periodic"]),
+        result_record(elevator.code, "E-severity-object", problems=[{"description": "门锁失效", "severity": {}}]),
     ]
     answer = _send(lab, *rows)
 
@@ -80,8 +82,9 @@ def test_a_batch_with_bad_rows_applies_the_good_ones_and_answers_row_errors(lab,
         "E-future": "inspection_date_in_future", "E-order": "report_date_before_inspection",
         "E-problems": "too_many_problems", "E-reinspect": "reinspection_of_unknown",
         "E-type": "inspection_type_not_for_category", "OK-1": "report_no_repeated", "E-field": "validation_error",
-        None: "record_invalid", "E-severity": "severity_invalid"}
-    assert answer["counts"] == {"applied": 2, "unchanged": 0, "error": 13}
+        None: "record_invalid", "E-severity": "severity_invalid", "E-type-list": "inspection_type_invalid",
+        "E-severity-object": "severity_invalid"}
+    assert answer["counts"] == {"applied": 2, "unchanged": 0, "error": 15}
     by_index = {r["index"]: r for r in answer["results"]}
     assert by_index[2]["error"]["details"]["fields"] == {"conclusion": ["电梯定期检验的检验结论应为：合格、不合格、复检合格、复检不合格。"]}
     assert "colour" in by_index[11]["error"]["details"]["fields"]
