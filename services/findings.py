@@ -237,10 +237,12 @@ def close_finding(identity: Identity, finding: Finding, note: str, evidence_ids:
 
 
 def _restore_if_clear(identity: Identity, finding: Finding) -> None:
+    """Restore the device once no finding that stopped it stays open. An inspection report's
+    serious problems never stopped it (its conclusion decides its use), so they do not hold it."""
     equipment = _lock(finding.equipment_id)
     still_open = db.session.scalar(select(Finding.id).where(
         Finding.equipment_id == equipment.id, Finding.status == "open",
-        Finding.severity.in_(STOPPING_SEVERITIES)).limit(1))
+        Finding.severity.in_(STOPPING_SEVERITIES), Finding.immediate_action == "stopped").limit(1))
     if equipment.hazard_stopped and still_open is None:
         equipment.hazard_stopped = False
         db.session.flush()

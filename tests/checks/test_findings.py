@@ -64,6 +64,23 @@ def test_only_the_director_closes_a_serious_finding_with_evidence_and_the_device
     assert (again.status_code, again.json["code"]) == (409, "finding_closed")
 
 
+def test_an_inspection_reports_open_serious_problem_does_not_keep_a_daily_check_stop(client, mall):
+    """The report's problems stop nothing (its conclusion decides the use): once the daily check's
+    serious finding is closed, the device is restored though the report's problem is still open."""
+    from services import findings
+
+    elevator = mall["elevator"]
+    finding_id = serious_check(client, mall)["findings"][0]["id"]
+    findings.open_many("inspection", [findings.NewFinding(
+        source_id=1, equipment_id=elevator.id, unit_id=elevator.use_unit_id, region_code=elevator.region_code,
+        severity="serious", description="曳引钢丝绳断丝超标", deadline=business_today() + timedelta(days=30))], None)
+    closed = close(client, mall["director_headers"], finding_id, evidence=[upload(client, mall["director_headers"])])
+    assert closed.status_code == 200, closed.json
+    assert fresh(Equipment, elevator.id).hazard_stopped is False
+    assert db.session.scalar(select(func.count()).select_from(Finding).where(
+        Finding.source_type == "inspection", Finding.status == "open")) == 1
+
+
 def upload_pdf(client, headers) -> str:
     import io
 
