@@ -23,7 +23,7 @@ from models.onecode import Code
 from models.orgs import Unit
 from services.demo.equipment import CHEMICAL, MALL
 from services.demo.orgs import demo_person
-from services.inspection import applications, approvals, results
+from services.inspection import applications, approvals, due_dates, results
 from services.orgs.accounts import identity_for
 
 AGENCY = "演示特种设备检验检测院"
@@ -63,7 +63,9 @@ SCENARIOS = (
 
 
 def load() -> int:
-    """The agency's approved scope, then every scenario not loaded yet; returns how many were added."""
+    """The demo devices' due-date series (as the daily job makes them), the agency's approved scope,
+    then every scenario not loaded yet; returns how many records were added."""
+    due_dates.seed_recorded_series()  # the overdue views and reminders read the series
     agency = db.session.scalar(select(Unit).where(Unit.name == AGENCY))
     created = _approve_scope(agency)
     for scenario in SCENARIOS:

@@ -173,11 +173,12 @@ def device_series(equipment_id: int) -> list[EquipmentDueDate]:
 
 
 def seed_recorded_series() -> int:
-    """Give every device with a recorded next due date (an import, a hand edit, the ledger before
-    results came in) but no series yet the series row of its `next_due_type` (定期检验 when
-    unset), as migration 0011 did for the devices of its day, so reminders and the overdue views
-    see it. One INSERT .. SELECT; returns the rows added. Devices with series keep them: results
-    rule there."""
+    """Bring the series in step with each device's recorded next due date (an import, a hand edit
+    of an unregistered device, the ledger before results came in): a device without series gets
+    the row of its `next_due_type` (定期检验 when unset), as migration 0011 did for the devices of
+    its day; a series row no platform result has set yet takes the recorded date when it differs
+    (and is reminded anew). Rows a result set are left alone: results rule there. Two statements;
+    returns the rows added or changed."""
     due = EquipmentDueDate.__table__
     key = case(*((Equipment.next_due_type == label, series) for series, label in DUE_SERIES.items()),
                else_="periodic")
@@ -185,6 +186,11 @@ def seed_recorded_series() -> int:
     source = select(Equipment.id, key, Equipment.next_due_date, Equipment.last_inspection_date,
                     func.substr(Equipment.last_inspection_conclusion, 1, 16)).where(
         Equipment.next_due_date.is_not(None), missing)
-    result = db.session.execute(due.insert().from_select(
-        ["equipment_id", "series", "due_date", "last_date", "last_conclusion"], source))
-    return result.rowcount or 0
+    added = len(db.session.execute(due.insert().from_select(
+        ["equipment_id", "series", "due_date", "last_date", "last_conclusion"], source)
+        .returning(due.c.equipment_id)).all())
+    moved = db.session.execute(update(due).where(
+        due.c.equipment_id == Equipment.id, due.c.series == key, due.c.last_result_id.is_(None),
+        Equipment.next_due_date.is_not(None), due.c.due_date.is_distinct_from(Equipment.next_due_date),
+    ).values(due_date=Equipment.next_due_date, reminded_for=None)).rowcount or 0
+    return added + moved

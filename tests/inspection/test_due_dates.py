@@ -8,6 +8,8 @@ from sqlalchemy import event, func, select
 
 from core.config import Config
 from core.extensions import db
+from models.inspection import EquipmentDueDate
+from services.inspection import due_dates
 from services.inspection.due_dates import (DeviceFacts, DueEntry, ResultFacts, add_months, device_series,
                                            due_after, new_supervision_date, series_of, store)
 
@@ -328,3 +330,19 @@ def test_storing_500_devices_takes_two_statements(make_unit, make_equipment):
         Equipment.id.in_([d.id for d in devices]), Equipment.next_due_type == "定期检验",
         Equipment.next_due_date == date(2026, 1, 1))
     assert db.session.scalar(counted) == 250
+
+
+def test_a_recorded_due_date_changed_by_hand_or_import_reaches_its_series_unless_a_result_set_it(make_equipment,
+                                                                                               make_unit):
+    unit = make_unit("use", "610113")
+    ledger = make_equipment(unit, "3110", next_due_date=date(2026, 11, 28), next_due_type="定期检验")
+    resulted = make_equipment(unit, "3110", next_due_date=date(2026, 11, 28), next_due_type="定期检验")
+    assert due_dates.seed_recorded_series() == 2
+    db.session.get(EquipmentDueDate, (resulted.id, "periodic")).last_result_id = 7
+    ledger.next_due_date = resulted.next_due_date = date(2027, 10, 4)  # a hand edit, an import
+    db.session.flush()
+    assert due_dates.seed_recorded_series() == 1
+    db.session.expire_all()
+    assert db.session.get(EquipmentDueDate, (ledger.id, "periodic")).due_date == date(2027, 10, 4)
+    assert db.session.get(EquipmentDueDate, (resulted.id, "periodic")).due_date == date(2026, 11, 28)
+    assert due_dates.seed_recorded_series() == 0
