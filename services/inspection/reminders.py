@@ -122,14 +122,11 @@ def _series_summary(counts: dict[str, list[int]], index: int) -> str:
 
 def _queue(unit_ids: list[int], recipients: dict[int, list[int]], template: str, title: str,
            texts: dict[int, tuple[str, dict]], key: str) -> int:
-    queued = 0
-    for unit_id in unit_ids:
-        text, data = texts[unit_id]
-        for person_id in recipients.get(unit_id, ()):
-            if outbox.queue_message(person_id, template, title, text, {"unit_id": unit_id, **data},
-                                    dedupe_key=f"{key}:{unit_id}:{person_id}"):
-                queued += 1
-    return queued
+    """The page's messages, written at once (`outbox.queue_messages`); returns how many were new."""
+    messages = [outbox.NewMessage(person_id, template, title, texts[unit_id][0],
+                                  {"unit_id": unit_id, **texts[unit_id][1]}, f"{key}:{unit_id}:{person_id}")
+                for unit_id in unit_ids for person_id in recipients.get(unit_id, ())]
+    return outbox.queue_messages(messages)
 
 
 def queue_due_reminders_page(today: date, after_unit_id: int | None = None,
