@@ -215,6 +215,7 @@ def close_finding(identity: Identity, finding: Finding, note: str, evidence_ids:
     and RuleViolation `finding_closed`.
     """
     require_closer(identity, finding)
+    db.session.refresh(finding, with_for_update=True)  # a re-inspection closing it at once is serialised
     if finding.status != "open":
         raise RuleViolation("该隐患已整改完毕，不能重复操作。", code="finding_closed")
     note = (note or "").strip()
@@ -288,12 +289,14 @@ def _row_snapshot(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_for_sources(source_type: str, source_ids: Sequence[int]) -> list[Finding]:
-    """The still-open findings of these sources, by id (one query)."""
+    """The still-open findings of these sources, by id, locked (one query): a unit closing one of
+    them at the same moment waits, then finds it closed."""
     if not source_ids:
         return []
     return list(db.session.scalars(select(Finding).where(
         Finding.source_type == source_type, bulk.among(Finding.source_id, sorted(set(source_ids))),
-        Finding.status == "open").order_by(Finding.id)))
+        Finding.status == "open").order_by(Finding.id).with_for_update()
+        .execution_options(populate_existing=True)))
 
 
 def close_many(closing: Sequence[tuple[Finding, str]], closed_by_person_id: int | None) -> list[audit.Change]:

@@ -90,11 +90,6 @@ def forbids_use(catalogue_code: str | None, inspection_type: str, conclusion: st
     return worst is not None and safety_grade is not None and safety_grade >= worst
 
 
-def passes(catalogue_code: str | None, inspection_type: str, conclusion: str, safety_grade: int | None) -> bool:
-    """The result lets the device be used (合格, 复检合格, 符合, 符合要求, 基本符合要求 below the worst grade)."""
-    return not forbids_use(catalogue_code, inspection_type, conclusion, safety_grade)
-
-
 def is_reinspection_word(conclusion: str) -> bool:
     """复检合格 / 复检不合格: the conclusion itself says it is a re-inspection."""
     return conclusion.startswith("复检")

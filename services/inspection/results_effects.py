@@ -259,8 +259,9 @@ class Batch:
         changed = {item.result_id: item for item in self.items if item.old is not None}
         existing: dict[int, list[Finding]] = defaultdict(list)
         if changed:
-            for finding in db.session.scalars(select(Finding).where(Finding.source_type == SOURCE,
-                                                                    bulk.among(Finding.source_id, sorted(changed)))):
+            for finding in db.session.scalars(select(Finding).where(
+                    Finding.source_type == SOURCE, bulk.among(Finding.source_id, sorted(changed)))
+                    .order_by(Finding.id).with_for_update().execution_options(populate_existing=True)):
                 existing[finding.source_id].append(finding)
         closing = []
         for item in self.items:

@@ -175,3 +175,21 @@ def test_the_loop_closes_through_the_agencys_machine_feed_accept_plan_result_and
                                  .order_by(AuditEntry.id)).all()
     assert {"inspection_application.accept", "inspection_application.plan", "inspection_result.record"} <= {
         e.action for e in entries}
+
+
+def test_a_passing_reinspection_closes_the_failed_reports_findings_still_open(client, lab, mall, coded):
+    elevator = coded("3110")
+    failed = lab.machine.post("/open/v1/inspection/results", json={"records": [result_record(
+        elevator.code, "DT-2026-0200", conclusion="不合格", problems=[
+            {"description": "层门门锁失效", "severity": "serious"},
+            {"description": "轿厢照明不足", "severity": "general"}])]})
+    assert failed.json["counts"]["applied"] == 1, failed.json
+    passed = lab.machine.post("/open/v1/inspection/results", json={"records": [result_record(
+        elevator.code, "DT-2026-0200-F", conclusion="复检合格", reinspection_of="DT-2026-0200",
+        inspection_date=day(0).isoformat(), report_date=day(0).isoformat())]})
+    assert passed.json["counts"]["applied"] == 1, passed.json
+    closed = db.session.scalars(select(Finding).where(Finding.source_type == "inspection")
+                                .execution_options(populate_existing=True)).all()
+    assert [(f.status, "复检合格" in (f.closing_note or "") and "DT-2026-0200-F" in f.closing_note)
+            for f in closed] == [("closed", True), ("closed", True)]
+    assert _card(client, elevator)["status_colour"] == "green"

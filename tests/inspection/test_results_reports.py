@@ -102,5 +102,6 @@ def test_grades_are_required_for_vessels_and_pipes_periodic_inspections_only():
     assert conclusions.grade_range("2150", "annual") is None
     assert conclusions.grade_range("3110", "periodic") is None
     assert conclusions.forbids_use("8310", "periodic", "不符合要求", 4)
-    assert conclusions.passes("2150", "periodic", "基本符合要求", 4)
-    assert not conclusions.passes("3110", "self_test", "不符合", None)
+    assert not conclusions.forbids_use("2150", "periodic", "基本符合要求", 4)
+    assert conclusions.forbids_use("3110", "self_test", "不符合", None)
+    assert conclusions.forbids_use("2150", "periodic", "符合要求", 5)  # the worst grade forbids use whatever the word
