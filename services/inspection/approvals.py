@@ -310,7 +310,7 @@ def _missing(approval: AgencyApproval, catalogue_code: str | None, inspection_ty
     if inspection_type is not None and inspection_type not in (approval.inspection_types or []):
         missing["inspection_type"] = inspection_type
     if (region_code is not None and approval.region_codes
-            and not any(region_code in regions.subtree_codes(code) for code in approval.region_codes)):
+            and not regions.lineage(region_code) & set(approval.region_codes)):
         missing["region_code"] = region_code
     return missing
 
@@ -320,9 +320,10 @@ def in_date(approval: AgencyApproval, today: date | None = None) -> bool:
     return (approval.valid_from is None or approval.valid_from <= today) and today <= approval.valid_until
 
 
-def covering_approval(agency_unit_id: int, catalogue_code: str, inspection_type: str, region_code: str,
+def covering_approval(agency_unit_id: int, catalogue_code: str, inspection_type: str | None, region_code: str,
                       today: date | None = None) -> AgencyApproval | None:
-    """The agency's approved scope, in date on `today`, covering the category, type and region; else None."""
+    """The agency's approved scope, in date on `today`, covering the category, type (None: any) and
+    region; else None."""
     approval = current_approval(agency_unit_id)
     if approval is None or not in_date(approval, today) or _missing(approval, catalogue_code, inspection_type,
                                                                      region_code):

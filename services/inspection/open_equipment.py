@@ -33,10 +33,10 @@ from core.extensions import db
 from core.idcodes import mask_phone
 from core.timeutil import business_today
 from models.equipment import REGISTRATION_STATUSES, USE_STATUSES, CatalogueEntry, Equipment
-from models.inspection import DUE_SERIES, AgencyApproval, EquipmentDueDate, InspectionApplication
+from models.inspection import DUE_SERIES, EquipmentDueDate, InspectionApplication
 from models.onecode import Code
 from models.orgs import Person, Region, Unit
-from services.equipment.scope import covers
+from services.inspection import approvals
 
 REACHES = ("applications", "region")
 HIDDEN_STATUSES = ("junk", "removed")  # records, not devices an agency can meet
@@ -67,7 +67,7 @@ def _device_row(code: str, agency_unit_id: int):
                _USE_UNIT.name.label("use_unit_name"), _USE_UNIT.uscc.label("use_unit_uscc"),
                Equipment.legacy_use_unit_name, _MAINTAINER.name.label("maintenance_unit_name"),
                Equipment.address, Equipment.region_code, Region.name.label("region_name"),
-               Region.path.label("region_path"), Equipment.use_status, Equipment.registration_status,
+               Equipment.use_status, Equipment.registration_status,
                Equipment.hazard_stopped, Equipment.supervision_passed_on, Equipment.last_inspection_date,
                Equipment.last_inspection_conclusion, Equipment.last_inspection_grade, Equipment.next_due_date,
                Equipment.next_due_type, Equipment.failed_inspection_result_id,
@@ -86,27 +86,13 @@ def _device_row(code: str, agency_unit_id: int):
     return db.session.execute(stmt).first()
 
 
-def _in_approved_region(agency_unit_id: int, catalogue_code: str, region_path: str, today: date) -> bool:
-    """The agency's approved scope, in date, covers the device's category and its region's subtree."""
-    approval = db.session.execute(
-        select(AgencyApproval.categories, AgencyApproval.region_codes, AgencyApproval.valid_from,
-               AgencyApproval.valid_until)
-        .where(AgencyApproval.unit_id == agency_unit_id, AgencyApproval.status == "approved").limit(1)).first()
-    if approval is None or approval.valid_until < today or (approval.valid_from and approval.valid_from > today):
-        return False
-    if not any(covers(category, catalogue_code) for category in approval.categories or ()):
-        return False
-    served = approval.region_codes or []
-    return not served or bool(set(served) & set(region_path.split("/")))
-
-
 def reaches(identity: Identity, row: Any, today: date) -> bool:
     """INSPECTION_OPEN_EQUIPMENT_REACH: an application to the agency, or (`region`) its approved scope."""
     if row.applied:
         return True
     if current_app.config["INSPECTION_OPEN_EQUIPMENT_REACH"] != "region":
         return False
-    return _in_approved_region(identity.unit_id, row.catalogue_code, row.region_path, today)
+    return approvals.covering_approval(identity.unit_id, row.catalogue_code, None, row.region_code, today) is not None
 
 
 def _series(equipment_id: int) -> list[dict[str, Any]]:

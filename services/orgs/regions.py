@@ -47,6 +47,13 @@ def subtree_codes(code: str) -> frozenset[str]:
     return frozenset(rows)
 
 
+def lineage(code: str) -> frozenset[str]:
+    """The region and every region above it in the *supervision* hierarchy (read from its path:
+    one look-up, from the session when already loaded). `x in lineage(code)` is `code in
+    subtree_codes(x)` without reading the subtree."""
+    return frozenset(part for part in get_region(code).path.split("/") if part)
+
+
 def province_root() -> Region:
     """The top of the supervision hierarchy (陕西省)."""
     return db.session.scalar(select(Region).where(Region.supervision_parent_code.is_(None)).order_by(Region.code)
