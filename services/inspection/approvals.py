@@ -301,7 +301,7 @@ def current_approval(agency_unit_id: int) -> AgencyApproval | None:
                                                           AgencyApproval.status == "approved").limit(1))
 
 
-def _missing(approval: AgencyApproval, catalogue_code: str | None, inspection_type: str | None,
+def uncovered(approval: AgencyApproval, catalogue_code: str | None, inspection_type: str | None,
              region_code: str | None) -> dict[str, str]:
     """What of (category, type, region) the approval does not cover: field -> the value (None: not asked)."""
     missing = {}
@@ -325,7 +325,7 @@ def covering_approval(agency_unit_id: int, catalogue_code: str, inspection_type:
     """The agency's approved scope, in date on `today`, covering the category, type (None: any) and
     region; else None."""
     approval = current_approval(agency_unit_id)
-    if approval is None or not in_date(approval, today) or _missing(approval, catalogue_code, inspection_type,
+    if approval is None or not in_date(approval, today) or uncovered(approval, catalogue_code, inspection_type,
                                                                      region_code):
         return None
     return approval
@@ -368,7 +368,7 @@ def require_covering(agency: Unit, equipment: Equipment, inspection_type: str,
     if approval.valid_from is not None and approval.valid_from > today:
         raise refuse_with(f"{agency.name}的业务开通自 {approval.valid_from.isoformat()} 起生效，请届时再申请或选择"
                           "其他检验检测机构。", "agency_not_approved_for")
-    missing = _missing(approval, equipment.catalogue_code, inspection_type, equipment.region_code)
+    missing = uncovered(approval, equipment.catalogue_code, inspection_type, equipment.region_code)
     if missing:
         raise refuse_with(f"{agency.name}的核准范围不包括{_names(missing)}，请选择其他检验检测机构。",
                           "agency_not_approved_for", missing=missing)
@@ -386,6 +386,6 @@ def covering_agency_ids(catalogue_code: str | None, inspection_type: str | None,
     for approval in rows:
         if not in_date(approval, today):
             continue
-        if not _missing(approval, catalogue_code, inspection_type, region_code):
+        if not uncovered(approval, catalogue_code, inspection_type, region_code):
             wanted.append(approval.unit_id)
     return wanted

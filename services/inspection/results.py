@@ -42,7 +42,7 @@ from models.inspection import (INSPECTION_TYPES, PENDING_STATUSES, AgencyApprova
                                InspectionResult)
 from models.orgs import Region
 from services.equipment import scope
-from services.inspection import conclusions, results_effects, results_input
+from services.inspection import approvals, conclusions, results_effects, results_input
 from services.inspection.results_input import ResultInput
 from services.orgs import certificates
 
@@ -176,11 +176,6 @@ def _devices(records: Sequence[ResultInput]) -> tuple[dict[str, Any], dict[int, 
     return {row.equipment_code: row for row in rows if row.equipment_code}, {row.id: row for row in rows}
 
 
-def _approval(agency_id: int) -> AgencyApproval | None:
-    return db.session.scalar(select(AgencyApproval).where(AgencyApproval.unit_id == agency_id,
-                                                          AgencyApproval.status == "approved").limit(1))
-
-
 def _applications(agency_id: int, given: Sequence[int], device_ids: Sequence[int]) -> list[Any]:
     """The agency's applications named by the batch, and its pending ones for the batch's devices."""
     stmt = select(InspectionApplication.id, InspectionApplication.equipment_id, InspectionApplication.inspection_type,
@@ -248,16 +243,16 @@ def check_approval(approval: AgencyApproval | None, device: Any, record: ResultI
         raise InvalidInput.field("agency_unit_id", "本机构尚未开通检验业务（核准范围未经审核通过），不能回传检验结果。",
                                  code="agency_not_approved_for")
     day = record.inspection_date
-    if day > approval.valid_until or (approval.valid_from is not None and day < approval.valid_from):
+    if not approvals.in_date(approval, day):
         raise InvalidInput.field("inspection_date", f"检验日期 {day.isoformat()} 不在本机构核准证（{approval.licence_no}）"
                                  f"有效期内（至 {approval.valid_until.isoformat()}）。", code="agency_approval_lapsed")
-    if not any(scope.covers(code, device.catalogue_code) for code in approval.categories or []):
+    missing = approvals.uncovered(approval, device.catalogue_code, record.inspection_type, device.region_code)
+    if "catalogue_code" in missing:
         raise InvalidInput.field("equipment_code", f"本机构核准范围不含该设备类别（{device.catalogue_code}）。",
                                  code="agency_not_approved_for")
-    if record.inspection_type not in (approval.inspection_types or []):
+    if "inspection_type" in missing:
         raise InvalidInput.field("inspection_type", f"本机构核准范围不含「{label}」。", code="agency_not_approved_for")
-    served = approval.region_codes or []
-    if served and not set(device.path.split("/")) & set(served):
+    if "region_code" in missing:
         raise InvalidInput.field("equipment_code", "该设备所在地区不在本机构核准的服务区域内。",
                                  code="agency_not_approved_for")
 
@@ -281,7 +276,7 @@ def _apply(identity: Identity, agency_id: int, today: date, pending: list[tuple[
            outcomes: list[RowOutcome | None]) -> None:
     """Check the readable, new or changed records against the batch's rows; apply the valid ones."""
     by_code, by_id = _devices([record for _, record, _ in pending])
-    approval = _approval(agency_id)
+    approval = approvals.current_approval(agency_id)
     matched: list[results_effects.Item] = []
     for index, record, old in pending:
         try:
