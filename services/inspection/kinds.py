@@ -34,10 +34,12 @@ from services.equipment import catalogue, scope
 from services.inspection.due_rules import add_months
 from services.orgs import certificates
 
+# 气瓶 (2300) are inspected cylinder by cylinder in their own domain, not through these applications.
+_VESSELS = ("2100", "2200", "2400")
 TYPE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "supervision": ("1000", "2000", "3000", "4000", "6000", "8000", "9000"),
-    "first": ("2000", "4000", "5000", "8000"),
-    "periodic": ("2000", "3000", "4000", "5000", "6000", "8000", "9000"),
+    "supervision": ("1000", *_VESSELS, "3000", "4000", "6000", "8000", "9000"),
+    "first": (*_VESSELS, "4000", "5000", "8000"),
+    "periodic": (*_VESSELS, "3000", "4000", "5000", "6000", "8000", "9000"),
     "self_test": ("3000",),
     "annual": ("2100", "2200", "2400", "8300"),
     "external": ("1000",),

@@ -125,6 +125,8 @@ def test_an_expired_production_licence_applies_for_nothing(apply, new_lift, inst
     ("2150", "first", True),
     ("2220", "annual", True),
     ("2410", "annual", True),
+    ("2310", "periodic", False),   # cylinders: their own domain
+    ("2310", "first", False),
     ("8310", "annual", True),
     ("8310", "periodic", True),
     ("5110", "first", True),
