@@ -197,9 +197,11 @@ class ApplicationEventSchema(StepSchema):
 
 class ApplicationDetailSchema(ApplicationSchema):
     form = fields.Dict()
-    # 使用登记 of a newly installed device: the 监督检验合格 it cites (date, report number), from the device.
+    # 使用登记 of a newly installed device: the 监督检验合格 it cites (date, report number), as recorded
+    # on approval; before that, the device's current one.
     supervision = fields.Function(
-        lambda a: application_rules.supervision_cited(a.equipment) if a.kind == "use_registration" else None,
+        lambda a: ((a.form or {}).get("supervision") or application_rules.supervision_cited(a.equipment))
+        if a.kind == "use_registration" else None,
         allow_none=True, metadata={"description": "使用登记所依据的监督检验合格日期与报告编号"})
     documents = fields.List(fields.String())
     note = fields.String(allow_none=True)
