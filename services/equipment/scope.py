@@ -62,9 +62,14 @@ def require_lifecycle_scope(eq: Equipment, region_codes: Iterable[str | None] = 
                                             "catalogue_code": excluded})
 
 
+def inspection_excluded(code: str | None) -> str | None:
+    """The excluded category (INSPECTION_EXCLUDED_CATEGORIES: 公用管道, 长输管道) covering `code`, if any."""
+    return _excluded_code(current_app.config["INSPECTION_EXCLUDED_CATEGORIES"], code)
+
+
 def require_inspection_scope(eq: Equipment) -> None:
     """Refuse an inspection application for an excluded category (422 `inspection_out_of_scope`)."""
-    excluded = _excluded_code(current_app.config["INSPECTION_EXCLUDED_CATEGORIES"], eq.catalogue_code)
+    excluded = inspection_excluded(eq.catalogue_code)
     if excluded:
         raise InvalidInput(f"「{_name(excluded)}」的检验不在本平台办理（{NOTICE}），请直接联系检验机构。",
                            code="inspection_out_of_scope",

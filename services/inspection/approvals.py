@@ -82,9 +82,7 @@ def _check_categories(codes: list[str]) -> list[str]:
         if entry is None or entry.retired:
             raise InvalidInput.field("categories", f"设备类别代码「{raw}」不在《特种设备目录》中。",
                                      code="catalogue_code_unknown")
-        excluded = next((code for code in current_app.config["INSPECTION_EXCLUDED_CATEGORIES"]
-                         if scope.covers(code, entry.code)), None)
-        if excluded:
+        if scope.inspection_excluded(entry.code):
             raise InvalidInput.field("categories", f"「{entry.code} {entry.name}」的检验不在本平台办理"
                                      f"（{scope.NOTICE}），不能申报。", code="approval_category_excluded")
         if entry.code not in cleaned:

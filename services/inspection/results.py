@@ -261,9 +261,7 @@ def _check(record: ResultInput, device: Any, old: Any, approval: AgencyApproval 
     if old is not None and old.equipment_id != device.id:
         raise RuleViolation("该报告编号已用于另一台设备，同一报告编号不能改指其他设备。", code="report_no_taken",
                             details={"fields": {"report_no": ["报告编号已被使用。"]}})
-    excluded = next((code for code in current_app.config["INSPECTION_EXCLUDED_CATEGORIES"]
-                     if scope.covers(code, device.catalogue_code)), None)
-    if excluded:
+    if scope.inspection_excluded(device.catalogue_code):
         raise InvalidInput.field("equipment_code", "公用管道、长输管道的检验不在本平台办理。", code="inspection_out_of_scope")
     check_vocabulary(record, device.catalogue_code)
     check_approval(approval, device, record)
