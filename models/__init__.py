@@ -4,6 +4,8 @@ from core.idempotency import IdempotencyRecord
 from core.storage import StoredFile
 from models.clients import ApiClient, ApiClientKey
 from models.checks import Appointment, Checklist, DailyCheck, MonthlyMinutes, WeeklyReport
+from models.cylinders import (Cylinder, CylinderImport, CylinderModel, CylinderRegistration, FillingDailyStat,
+                              FillingLicence, FillingRecord, FillRefusal, Gas)
 from models.equipment import (Application, ApplicationEvent, CatalogueEntry, CertificateSequence, Equipment,
                               EquipmentClaim, EquipmentImport, MaintenanceContract)
 from models.findings import Finding
@@ -17,9 +19,11 @@ from models.risk import (ExpertAssignment, MonitoringPoint, PeriodicRiskReport, 
 
 __all__ = [
     "Account", "AgencyApproval", "ApiClient", "ApiClientKey", "Application", "ApplicationEvent", "Appointment", "AuditEntry",
-    "AuthSession", "CatalogueEntry", "CertificateSequence", "Checklist", "Code", "CodeJob", "DailyCheck", "Equipment",
+    "AuthSession", "CatalogueEntry", "CertificateSequence", "Checklist", "Code", "CodeJob", "Cylinder", "CylinderImport",
+    "CylinderModel", "CylinderRegistration", "DailyCheck", "Equipment",
     "EquipmentClaim", "EquipmentDueDate",
-    "EquipmentImport", "ExpertAssignment", "Finding", "IdempotencyRecord", "InspectionApplication",
+    "EquipmentImport", "ExpertAssignment", "FillingDailyStat", "FillingLicence", "FillingRecord", "FillRefusal",
+    "Finding", "Gas", "IdempotencyRecord", "InspectionApplication",
     "InspectionApplicationEvent", "InspectionResult", "Invitation", "MaintenanceContract",
     "MonitoringPoint", "MonthlyMinutes", "OutboxMessage", "PeriodicRiskReport", "Person", "PersonRole", "Region",
     "ReportRating", "Reporter", "RiskReport", "RiskReportEvent", "StoredFile", "Suggestion", "SubscriptionGrant",

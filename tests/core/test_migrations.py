@@ -3,7 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from core.extensions import db
+from core.extensions import db, include_name
 
 
 def test_migrations_have_a_single_head(app):
@@ -13,7 +13,8 @@ def test_migrations_have_a_single_head(app):
 
 def test_models_match_migrations(app):
     with db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"include_name": include_name}),
+                                db.metadata)
     assert diff == []
 
 
