@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.columns import JSONType, TimestampMixin, UTCDateTime
@@ -34,6 +34,7 @@ REGISTRATION_STATUSES = {"active": "有效", "cancelled": "已注销"}
 CYLINDER_SOURCES = {"new": "新登记", "import": "补登记"}
 FILLING_OUTCOMES = {"filled": "已充装", "refused": "拒绝充装"}
 LICENCE_STATUSES = {"active": "有效", "revoked": "已吊销"}
+BIG_ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Gas(db.Model):
@@ -80,7 +81,8 @@ class FillingLicence(ScopedByColumns, TimestampMixin, db.Model):
 
     __tablename__ = "filling_licences"
     __table_args__ = (Index("uq_filling_licences_active", "unit_id", unique=True,
-                            postgresql_where="status = 'active'", sqlite_where="status = 'active'"),)
+                            postgresql_where=text("status = 'active'"),
+                            sqlite_where=text("status = 'active'")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
@@ -169,7 +171,8 @@ class FillingRecord(db.Model):
         {"postgresql_partition_by": "RANGE (filled_at)"},
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    # SQLite (the quick start) keeps `id` alone as the key: its rowid, so it counts up by itself.
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     filled_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     unit_id: Mapped[int] = mapped_column(Integer, nullable=False)  # the station
     region_code: Mapped[str] = mapped_column(String(6), nullable=False)
@@ -207,7 +210,7 @@ class FillRefusal(db.Model):
     __tablename__ = "fill_refusals"
     __table_args__ = (Index("ix_fill_refusals_cylinder_at", "cylinder_id", "at"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     unit_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     cylinder_id: Mapped[int | None] = mapped_column(Integer)
